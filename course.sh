@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# The course's one entry point.
+#
+#   ./course.sh start        set everything up, then open the course in JupyterLab
+#   ./course.sh test         set everything up, then run every test (unit tests + all notebooks)
+#   ./course.sh regenerate   re-execute every notebook top to bottom and store its outputs
+#   ./course.sh setup        only set up: virtual environment, packages, Jupyter kernel, course data
+#
+# Options (before or after the command):
+#   --mirror DIR   take the data from a course mirror folder instead of the internet
+#                  (same as setting COURSE_MIRROR=DIR)
+# Environment:
+#   PYTHON=python3.11   which Python creates the virtual environment (3.10-3.12)
+#   COURSE_VENV=DIR     where the virtual environment lives (default: .venv in this folder)
+#   COURSE_DATA_DIR     where the course data goes (default: data/ in this folder)
+#   KERAS_HOME          the Keras cache, where weights go (default: ~/.keras)
+set -euo pipefail
+
+here="$(cd "$(dirname "$0")" && pwd)"
+cd "$here"
+venv="${COURSE_VENV:-$here/.venv}"
+mirror="${COURSE_MIRROR:-}"
+command=""
+extra=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --mirror) mirror="${2:?--mirror needs a folder}"; shift 2 ;;
+    --mirror=*) mirror="${1#--mirror=}"; shift ;;
+    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    start|test|regenerate|setup) [ -z "$command" ] && command="$1" || extra+=("$1"); shift ;;
+    *) extra+=("$1"); shift ;;
+  esac
+done
+[ -n "$command" ] || { echo "usage: ./course.sh start|test|regenerate|setup [--mirror DIR]  (see --help)" >&2; exit 2; }
+
+# TensorFlow's C++ start-up lines must never reach a stored notebook output (see README, "Why the kernel
+# is configured"). The course kernel keeps them in the terminal; this quietens the rest.
+export TF_CPP_MIN_LOG_LEVEL="${TF_CPP_MIN_LOG_LEVEL:-2}"
+
+say() { printf '\n==> %s\n' "$*"; }
+
+setup() {
+  if [ ! -x "$venv/bin/python" ]; then
+    python="${PYTHON:-python3}"
+    command -v "$python" >/dev/null || { echo "error: $python not found; install Python 3.10-3.12 or set PYTHON=" >&2; exit 1; }
+    "$python" -c 'import sys; v = sys.version_info[:2]; sys.exit(0 if (3, 10) <= v <= (3, 12) else
+      "error: Python %d.%d found; the course needs 3.10, 3.11 or 3.12 (set PYTHON=python3.11, say)" % v)'
+    say "creating the virtual environment in $venv"
+    "$python" -m venv "$venv"
+  fi
+  say "installing the pinned packages (the first time takes a few minutes)"
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r requirements.txt
+  # Make `import helpers` work from any folder (notebooks/, tests, python -m helpers.x).
+  "$venv/bin/python" - "$here" <<'PY'
+import pathlib, sys, sysconfig
+pathlib.Path(sysconfig.get_paths()["purelib"], "augment_course.pth").write_text(sys.argv[1] + "\n")
+PY
+  "$venv/bin/python" -m helpers.environment install-kernel
+  say "installing the course data"
+  if [ -n "$mirror" ]; then
+    "$venv/bin/python" data_download.py --mirror "$mirror"
+  else
+    "$venv/bin/python" data_download.py
+  fi
+}
+
+setup
+case "$command" in
+  setup) ;;
+  start)
+    say "opening the course in JupyterLab (stop it with Ctrl-C)"
+    exec "$venv/bin/jupyter" lab notebooks/00_setup_check.ipynb "${extra[@]+"${extra[@]}"}" ;;
+  test)
+    say "unit tests"
+    "$venv/bin/python" -m pytest tests "${extra[@]+"${extra[@]}"}"
+    say "notebooks (nbval: every cell runs and its stored output matches)"
+    "$venv/bin/python" -m pytest notebooks ;;
+  regenerate)
+    notebooks=("${extra[@]+"${extra[@]}"}")
+    [ ${#notebooks[@]} -gt 0 ] || notebooks=(notebooks/[0-9]*.ipynb)
+    for nb in "${notebooks[@]}"; do
+      say "re-executing $nb"
+      "$venv/bin/jupyter" nbconvert --to notebook --execute --inplace \
+        --ExecutePreprocessor.kernel_name=augment-course --ExecutePreprocessor.timeout=1800 "$nb"
+    done
+    "$venv/bin/python" -m pytest -q tests/test_notebook_hygiene.py ;;
+esac

@@ -1,0 +1,97 @@
+#!/usr/bin/env python3
+"""Fetch the course's datasets, photos and pretrained weights.
+
+Every file is checked after it arrives (the source's published checksum, or
+the mirror's SHA256SUMS, or by loading it where the source publishes none) and
+only then moved into place.  Course data goes to ./data (or $COURSE_DATA_DIR);
+Keras files go to the Keras cache ($KERAS_HOME, default ~/.keras) so that
+stock calls like keras.applications.MobileNetV2(weights="imagenet") work offline.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from helpers import assets, fetch, paths
+
+EPILOG = """
+examples:
+  python data_download.py                          everything the course needs, from the internet
+  python data_download.py --mirror /media/course   the same, copied from a classroom mirror folder
+  python data_download.py resnet50 hotdog          optional extras (online only: large downloads)
+  python data_download.py --list                   what is installed, missing or corrupt
+
+assets (* = optional, not fetched by default):
+""" + "\n".join(
+    f"  {('*' if a.optional else ' ')}{a.name:<22}{a.title}" for a in assets.ASSETS.values()
+)
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="data_download.py", description=__doc__.split("\n\n")[0],
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("names", nargs="*", metavar="ASSET",
+                        help="assets to install (default: every non-optional asset)")
+    parser.add_argument("--all", action="store_true", help="also install the optional assets")
+    parser.add_argument("--mirror", metavar="DIR",
+                        help="copy from a course mirror folder instead of downloading")
+    parser.add_argument("--list", action="store_true", help="show each asset's state and exit")
+    parser.add_argument("--force", action="store_true", help="re-install even if already installed")
+    return parser.parse_args(argv)
+
+
+def show_list() -> int:
+    print(f"course data folder: {paths.data_dir()}")
+    print(f"Keras cache:        {paths.keras_home()}\n")
+    print(f"{'asset':<22}{'state':<21}what (needed by)")
+    lacking = 0
+    for asset in assets.ASSETS.values():
+        st = fetch.state(asset)
+        label = st.status + (" (optional)" if asset.optional and st.status != "installed" else "")
+        lacking += st.status != "installed" and not asset.optional
+        print(f"{asset.name:<22}{label:<21}{asset.title}")
+        print(f"{'':<43}needed by {', '.join(asset.needed_by)}" + (f"; {asset.note}" if asset.note else ""))
+        if st.detail:
+            print(f"{'':<43}{st.status}: {st.detail}")
+    if lacking:
+        print(f"\n{lacking} required asset(s) not installed: run `python data_download.py` "
+              "(or add --mirror DIR when offline).")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.list:
+        return show_list()
+    unknown = [n for n in args.names if n not in assets.ASSETS]
+    if unknown:
+        print(f"error: unknown asset(s) {', '.join(unknown)}; known: {', '.join(assets.ASSETS)}",
+              file=sys.stderr)
+        return 2
+    names = args.names or [a.name for a in assets.ASSETS.values() if args.all or not a.optional]
+    if args.mirror and not args.names:
+        # From a mirror, optional online-only assets are simply not there: skip, don't fail.
+        names = [n for n in names if any(s.mirror_path for s in assets.get(n).specs())]
+    try:
+        outcomes = fetch.install(names, mirror=args.mirror, force=args.force)
+    except fetch.FetchError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    failed = [o for o in outcomes if not o.ok]
+    if not failed:
+        print(f"\nall {len(outcomes)} asset(s) installed and verified.")
+        return 0
+    print(f"\n{len(failed)} asset(s) could not be installed:", file=sys.stderr)
+    for outcome in failed:
+        asset = assets.get(outcome.asset)
+        print(f"  {asset.name:<22}needed by {', '.join(asset.needed_by)}", file=sys.stderr)
+    if not args.mirror:
+        print("If this machine is offline or behind a firewall, copy the files from a course mirror\n"
+              "instead: python data_download.py --mirror /path/to/mirror", file=sys.stderr)
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

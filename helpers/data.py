@@ -1,0 +1,173 @@
+"""Loading the course's data: MNIST, the photos, the hot-dog image folders.
+
+Every loader checks that its asset is installed first and, if not, raises
+:class:`MissingAssetError` naming the exact command that installs it.
+
+Example::
+
+    >>> from helpers import data
+    >>> (x_train, y_train), (x_test, y_test) = data.load_mnist()   # doctest: +SKIP
+    >>> x_train.shape, x_train.dtype                                 # doctest: +SKIP
+    ((60000, 28, 28), dtype('uint8'))
+"""
+
+from __future__ import annotations
+
+import gzip
+import pickle
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+from helpers import assets, fetch, paths
+
+# What TensorFlow's decode_image reads; anything else breaks a tf.data pipeline.
+TF_READABLE_FORMATS = {"JPEG", "PNG", "GIF", "BMP"}
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".gif", ".bmp"}
+
+
+class MissingAssetError(FileNotFoundError):
+    """An asset the code needs is not installed; the message says how to get it."""
+
+    def __init__(self, name: str):
+        asset = assets.get(name)
+        hint = "" if asset.optional else " (offline: add --mirror /path/to/course/mirror)"
+        super().__init__(f"{asset.title!r} is not installed. Install it with:\n"
+                         f"    python data_download.py {name}{hint}")
+        self.asset = name
+
+
+def require(name: str) -> None:
+    """Raise :class:`MissingAssetError` unless every file of asset ``name`` is present.
+
+    This is a cheap existence check; ``data_download.py --list`` does the full
+    checksum verification.
+    """
+    asset = assets.get(name)
+    if asset.archive:
+        present = (paths.data_dir() / asset.archive.extract_to / fetch.RECEIPT).is_file()
+    else:
+        present = all(fetch.target_path(spec).is_file() for spec in asset.files)
+    if not present:
+        raise MissingAssetError(name)
+
+
+def is_installed(name: str) -> bool:
+    try:
+        require(name)
+        return True
+    except MissingAssetError:
+        return False
+
+
+# ---------------------------------------------------------------- MNIST
+def load_mnist() -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """MNIST exactly as ``keras.datasets.mnist.load_data()`` returns it.
+
+    Reads Keras' ``mnist.npz`` when it is installed (asset ``mnist``), else the
+    classic ``mnist.pkl.gz`` (asset ``mnist-pickle``, also in the mirror), whose
+    train and validation splits together are Keras' training set.
+
+    Returns ``(x_train, y_train), (x_test, y_test)``: uint8 images of shape
+    (60000, 28, 28) and (10000, 28, 28), uint8 labels.
+    """
+    npz = fetch.target_path(assets.get("mnist").files[0])
+    if npz.is_file():
+        with np.load(npz, allow_pickle=False) as f:
+            return (f["x_train"], f["y_train"]), (f["x_test"], f["y_test"])
+    require("mnist-pickle")
+    return mnist_from_pickle(fetch.target_path(assets.get("mnist-pickle").files[0]))
+
+
+def mnist_from_pickle(path: Path) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """Convert the classic pickle (float32 = uint8/256, flattened) to Keras' layout."""
+    with gzip.open(path, "rb") as f:
+        (x_tr, y_tr), (x_va, y_va), (x_te, y_te) = pickle.load(f, encoding="latin1")
+
+    def images(x: np.ndarray) -> np.ndarray:
+        # The pickle stores uint8/256 exactly, so *256 gives the original bytes back.
+        return np.rint(x * 256).astype(np.uint8).reshape(-1, 28, 28)
+
+    x_train = np.concatenate([images(x_tr), images(x_va)])
+    y_train = np.concatenate([y_tr, y_va]).astype(np.uint8)
+    return (x_train, y_train), (images(x_te), y_te.astype(np.uint8))
+
+
+# ---------------------------------------------------------------- photos
+def photo_path(name: str) -> Path:
+    """Path of a course photo: ``"chelsea"`` (the cat) or ``"coffee"``."""
+    if name not in ("chelsea", "coffee"):
+        raise ValueError(f"unknown photo {name!r}: expected 'chelsea' or 'coffee'")
+    require(name)
+    return fetch.target_path(assets.get(name).files[0])
+
+
+def load_photo(name: str) -> np.ndarray:
+    """A course photo as an RGB uint8 array of shape (height, width, 3)."""
+    from PIL import Image
+
+    with Image.open(photo_path(name)) as im:
+        return np.asarray(im.convert("RGB"))
+
+
+# ---------------------------------------------------------------- image folders
+def hotdog_dir(name: str = "hotdog-mini") -> Path:
+    """Root of a hot-dog set (``train/`` and ``test/``, each ``hotdog/`` + ``not-hotdog/``).
+
+    ``"hotdog-mini"`` (200 photos, the default, in the mirror) or ``"hotdog"``
+    (d2l's 2,800 photos, online only).
+    """
+    if name not in ("hotdog-mini", "hotdog"):
+        raise ValueError(f"unknown hot-dog set {name!r}: expected 'hotdog-mini' or 'hotdog'")
+    require(name)
+    return paths.data_dir() / assets.get(name).archive.extract_to
+
+
+def image_problem(path: Path) -> str | None:
+    """None if TensorFlow can decode ``path``, else a short reason why not."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as im:
+            fmt = im.format
+            im.load()
+    except (OSError, UnidentifiedImageError, SyntaxError, ValueError) as err:
+        return f"unreadable ({err.__class__.__name__}: {err})"
+    if fmt not in TF_READABLE_FORMATS:
+        return f"format {fmt} cannot be decoded by TensorFlow"
+    return None
+
+
+def scan_images(folder: str | Path) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """Split the files below ``folder`` into readable images and problems.
+
+    Returns ``(good, bad)``: ``good`` is a sorted list of image paths,
+    ``bad`` a list of ``(path, reason)`` for files that would crash a training
+    loop (corrupt or truncated images, non-images, unsupported formats).
+    Hidden files (such as the install receipt) are ignored.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ValueError(f"{folder} is not a folder")
+    good, bad = [], []
+    for path in sorted(folder.rglob("*")):
+        if not path.is_file() or path.name.startswith("."):
+            continue
+        problem = image_problem(path)
+        if problem is None:
+            good.append(path)
+        else:
+            bad.append((path, problem))
+    return good, bad
+
+
+def count_images(folder: str | Path) -> dict[str, dict[str, int]]:
+    """Image counts per split and class: ``{"train": {"hotdog": 80, ...}, ...}``."""
+    folder = Path(folder)
+    counts: dict[str, Counter] = {}
+    for path in sorted(folder.glob("*/*/*")):
+        if path.suffix.lower() in IMAGE_SUFFIXES:
+            split, label = path.parent.parent.name, path.parent.name
+            counts.setdefault(split, Counter())[label] += 1
+    return {split: dict(sorted(c.items())) for split, c in sorted(counts.items())}

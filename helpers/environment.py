@@ -1,0 +1,85 @@
+"""The course's Jupyter kernel and a report of the environment.
+
+Why a course kernel?  TensorFlow writes C++ log lines (e.g. "oneDNN custom
+operations are on", with timestamps and process ids) straight to file
+descriptor 2 when it is imported.  JupyterLab's kernel captures that
+descriptor into the cell's output, where the lines would be stored in the
+notebook; under ``pytest --nbval`` the kernel does not capture it, so stored
+and fresh outputs would never match.  No environment variable silences these
+lines on every CPU (``TF_CPP_MIN_LOG_LEVEL`` does not reach the pre-start-up
+ones), so the course kernel runs with ``capture_fd_output=False``: C++ logs go
+to the terminal that runs Jupyter, Python output and warnings still go to the
+notebook.  JupyterLab, ``./course.sh regenerate`` and nbval all use this one
+kernel (every notebook names it), so the three always agree.
+
+Command line::
+
+    python -m helpers.environment install-kernel   # done by ./course.sh setup
+    python -m helpers.environment                  # print the environment report
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import sys
+from pathlib import Path
+
+KERNEL_NAME = "augment-course"
+KERNEL_DISPLAY_NAME = "Python 3 (augment course)"
+KERNEL_ENV = {"TF_CPP_MIN_LOG_LEVEL": "2"}
+KERNEL_FLAGS = ["--IPKernelApp.capture_fd_output=False"]
+
+
+def kernel_spec() -> dict:
+    """The kernel.json of the course kernel, for the Python running this code."""
+    return {
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}", *KERNEL_FLAGS],
+        "display_name": KERNEL_DISPLAY_NAME,
+        "language": "python",
+        "env": KERNEL_ENV,
+        "metadata": {"debugger": True},
+    }
+
+
+def install_kernel(prefix: str | Path = sys.prefix) -> Path:
+    """Write the course kernel into ``<prefix>/share/jupyter/kernels/augment-course``."""
+    folder = Path(prefix) / "share" / "jupyter" / "kernels" / KERNEL_NAME
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "kernel.json").write_text(json.dumps(kernel_spec(), indent=1) + "\n")
+    return folder
+
+
+def report() -> dict[str, str]:
+    """Versions and hardware, as shown by notebook 00 (imports TensorFlow)."""
+    import keras
+    import numpy
+    import tensorflow as tf
+
+    gpus = tf.config.list_physical_devices("GPU")
+    return {
+        "Python": platform.python_version(),
+        "TensorFlow": tf.__version__,
+        "Keras": keras.__version__,
+        "NumPy": numpy.__version__,
+        "CPU cores": str(os.cpu_count()),
+        "GPU": ", ".join(g.name for g in gpus) if gpus else "none (everything runs on the CPU)",
+    }
+
+
+def main(argv: list[str]) -> int:
+    if argv[:1] == ["install-kernel"]:
+        folder = install_kernel()
+        print(f"installed Jupyter kernel {KERNEL_NAME!r} in {folder}")
+        return 0
+    if argv:
+        print("usage: python -m helpers.environment [install-kernel]", file=sys.stderr)
+        return 2
+    for key, value in report().items():
+        print(f"{key:<11}{value}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
