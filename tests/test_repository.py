@@ -1,0 +1,56 @@
+"""Repository-level promises: the README's two commands, CI calling the test one, lint, no data in git."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from helpers.paths import PROJECT_ROOT
+
+
+def readme() -> str:
+    return (PROJECT_ROOT / "README.md").read_text()
+
+
+def test_readme_quick_start_is_two_commands_and_ci_runs_the_test_one():
+    quick_start = readme().split("## Quick start", 1)[1].split("```bash", 1)[1].split("```", 1)[0]
+    commands = [line.split("#")[0].strip() for line in quick_start.strip().splitlines()]
+    assert commands == ["./course.sh start", "./course.sh test"]
+    ci = (PROJECT_ROOT / ".ci" / "run").read_text()
+    assert re.search(r"^\./course\.sh test\b", ci, re.MULTILINE), ".ci/run must call the README's test command"
+
+
+def test_readme_has_chinese_quick_start_and_troubleshooting():
+    assert "## 快速开始(中文)" in readme() and "## 常见问题(中文)" in readme()
+
+
+def test_every_notebook_is_in_the_course_map():
+    for notebook in sorted((PROJECT_ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        assert f"`{notebook.stem}`" in readme(), f"README's course map lacks {notebook.stem}"
+
+
+def test_no_data_or_weights_are_tracked_by_git():
+    if not (PROJECT_ROOT / ".git").exists() or shutil.which("git") is None:
+        pytest.skip("not a git checkout")
+    tracked = subprocess.run(["git", "ls-files"], cwd=PROJECT_ROOT, capture_output=True, text=True).stdout.split()
+    heavy = [f for f in tracked if f.startswith("data/") or f.endswith((".h5", ".keras", ".npz", ".gz", ".zip"))]
+    assert not heavy, f"data or weights tracked by git: {heavy}"
+
+
+def test_lint_passes():
+    ruff = shutil.which("ruff", path=str(PROJECT_ROOT / ".venv" / "bin")) or shutil.which("ruff")
+    if ruff is None:
+        pytest.skip("ruff is not installed (pip install -r requirements.txt)")
+    result = subprocess.run([ruff, "check", "helpers", "tests", "data_download.py"], cwd=PROJECT_ROOT,
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_setup_helpers_run_from_any_folder(tmp_path):
+    result = subprocess.run([sys.executable, "-c", "import helpers.data, helpers.fetch"], cwd=tmp_path,
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
