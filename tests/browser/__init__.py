@@ -1,0 +1,1 @@
+"""Browser tests: JupyterLab in headless Chromium (a package, so its conftest never shadows tests/conftest.py)."""

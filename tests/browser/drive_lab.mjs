@@ -1,0 +1,256 @@
+// Drives one notebook in JupyterLab the way a student does, in Debian's headless Chromium.
+//
+//   node drive_lab.mjs '<json options>'
+//
+// Options (JSON): base (server URL, no trailing slash), token, notebook (path under the server root),
+// workspace (a fresh JupyterLab workspace name), shots (folder for screenshots), name (screenshot prefix),
+// kernel (display name the notebook must start with), slider (regex source for the slider's label),
+// runTimeoutMs (Run All -> idle), widgetTimeoutMs, changeTimeoutMs, chromium (executable path).
+//
+// Steps: open the notebook, check its kernel, Run > Run All Cells, wait until no cell is queued/running and
+// the kernel is idle, fail on any error/stderr output or on a code cell that did not run, find the slider whose
+// label matches `slider` and the images in the same output, screenshot (before), press ArrowRight on the slider
+// handle, wait until one of those images changes (its bytes, fetched from its src), screenshot (after).
+//
+// Prints one JSON line on stdout: {ok, stage, message, timings, screenshots, details}. Exit 0: all checks
+// passed; 1: a check failed (stage and message say which); 2: the driver could not run (bad options, no browser).
+// The browser and its fresh profile folder are removed in `finally`, whatever happened.
+
+import { mkdtemp, mkdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+const CHROMIUM_FLAGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+];
+
+class CheckFailed extends Error {
+  constructor(stage, message) { super(message); this.stage = stage; }
+}
+
+const opts = (() => {
+  try {
+    const o = JSON.parse(process.argv[2] ?? '');
+    for (const key of ['base', 'token', 'notebook', 'shots', 'name']) {
+      if (!o[key]) throw new Error(`missing option ${key}`);
+    }
+    return {
+      workspace: `test-${Date.now()}`, kernel: 'Python 3 (augment course)', slider: 'seed',
+      runTimeoutMs: 240000, widgetTimeoutMs: 30000, changeTimeoutMs: 60000, chromium: '/usr/bin/chromium', ...o,
+    };
+  } catch (err) {
+    console.log(JSON.stringify({ ok: false, stage: 'options', message: String(err) }));
+    process.exit(2);
+  }
+})();
+
+const started = Date.now();
+const timings = {};
+const screenshots = [];
+const details = { console_errors: [] };
+let stage = 'launch';
+const mark = (name) => { timings[name] = Math.round((Date.now() - started) / 100) / 10; };
+const log = (msg) => process.stderr.write(`[drive_lab ${((Date.now() - started) / 1000).toFixed(1)}s] ${msg}\n`);
+
+// All queries are scoped to the visible notebook panel (the one we opened).
+const PANEL = '.jp-NotebookPanel:not(.lm-mod-hidden)';
+
+async function notebookState(page) {
+  return page.evaluate((panelSel) => {
+    const panel = document.querySelector(panelSel);
+    if (!panel) return null;
+    const cells = [...panel.querySelectorAll('.jp-Notebook .jp-CodeCell')].map((cell, index) => {
+      const prompt = (cell.querySelector('.jp-InputArea-prompt')?.textContent ?? '').trim();
+      const source = (cell.querySelector('.jp-InputArea-editor .cm-content')?.innerText ?? '').trim();
+      const errors = [...cell.querySelectorAll('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')]
+        .map((e) => e.innerText.slice(0, 1500));
+      const outputText = [...cell.querySelectorAll('.jp-OutputArea-output')].map((e) => e.innerText).join('\n');
+      if (/Error displaying widget|Error rendering output/i.test(outputText)) errors.push(outputText.slice(0, 1500));
+      return { index: index + 1, prompt, empty: source === '', errors };
+    });
+    return {
+      status: panel.querySelector('.jp-Notebook-ExecutionIndicator')?.getAttribute('data-status') ?? null,
+      kernel: (panel.querySelector('.jp-Toolbar-kernelName')?.textContent ?? '').trim(),
+      cells,
+    };
+  }, PANEL);
+}
+
+const settled = (s) => s && s.status === 'idle' && !s.cells.some((c) => c.prompt.includes('*'));
+
+function errorsOf(state) {
+  return state.cells.filter((c) => c.errors.length)
+    .map((c) => `code cell ${c.index} ${c.prompt} shows an error/stderr output:\n${c.errors.join('\n---\n')}`);
+}
+
+async function waitFor(page, what, timeoutMs, test) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  while (Date.now() < deadline) {
+    last = await test();
+    if (last && last.done) return last;
+    await page.waitForTimeout(500);
+  }
+  throw new CheckFailed(stage, `timed out after ${timeoutMs / 1000}s waiting for ${what}` +
+    (last?.why ? ` (${last.why})` : ''));
+}
+
+// Bytes of every <img> in the explorer's output, fingerprinted in the page (works for blob: and data: URLs).
+async function imageFingerprints(page, output) {
+  return output.evaluate(async (root) => {
+    const digest = async (img) => {
+      try {
+        const bytes = await (await fetch(img.src)).arrayBuffer();
+        const hash = await crypto.subtle.digest('SHA-256', bytes);
+        return [...new Uint8Array(hash)].slice(0, 12).map((b) => b.toString(16).padStart(2, '0')).join('');
+      } catch (err) { return `unreadable: ${err}`; }
+    };
+    const imgs = [...root.querySelectorAll('img')];
+    return Promise.all(imgs.map(async (img) => ({
+      src: img.src.slice(0, 80), shown: img.complete && img.naturalWidth > 0, hash: await digest(img),
+    })));
+  });
+}
+
+async function shot(page, suffix) {
+  const file = path.join(opts.shots, `${opts.name}-${suffix}.png`);
+  await page.screenshot({ path: file });
+  screenshots.push(file);
+  log(`screenshot ${file}`);
+}
+
+let context;
+let profile;
+let page;
+let exitCode = 0;
+let result;
+try {
+  await mkdir(opts.shots, { recursive: true });
+  profile = await mkdtemp(path.join(tmpdir(), 'course-chromium-'));
+  // A persistent context on a new, empty folder is Chromium's --user-data-dir (Playwright sets the flag itself).
+  context = await chromium.launchPersistentContext(profile, {
+    executablePath: opts.chromium, headless: true, args: CHROMIUM_FLAGS,
+    viewport: { width: 1280, height: 1000 },
+  });
+  page = context.pages()[0] ?? await context.newPage();
+  page.on('pageerror', (err) => details.console_errors.push(`pageerror: ${err.message}`.slice(0, 300)));
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') details.console_errors.push(msg.text().slice(0, 300));
+  });
+  mark('browser_started');
+
+  stage = 'open';
+  const url = `${opts.base}/lab/workspaces/${opts.workspace}/tree/${opts.notebook}?reset&token=${opts.token}`;
+  log(`opening ${url.replace(opts.token, '<token>')}`);
+  await page.goto(url, { waitUntil: 'domcontentloaded', timeout: 60000 });
+  await page.waitForSelector(`${PANEL} .jp-Notebook .jp-Cell`, { timeout: 60000 });
+  const opened = await waitFor(page, 'the notebook\'s kernel to start', 60000, async () => {
+    const s = await notebookState(page);
+    return { done: settled(s) && s.kernel && !/starting|no kernel/i.test(s.kernel), why: JSON.stringify(s && { status: s.status, kernel: s.kernel }), s };
+  });
+  if (opts.kernel && opened.s.kernel !== opts.kernel) {
+    throw new CheckFailed(stage, `the notebook opened with kernel '${opened.s.kernel}', expected '${opts.kernel}'`);
+  }
+  details.kernel = opened.s.kernel;
+  details.code_cells = opened.s.cells.length;
+  mark('notebook_open');
+
+  stage = 'run-all';
+  log('Run > Run All Cells');
+  await page.locator('#jp-MainMenu .lm-MenuBar-itemLabel', { hasText: /^Run$/ }).click();
+  await page.locator('.lm-Menu-itemLabel', { hasText: /^Run All Cells$/ }).click();
+  // Settled twice in a row, half a second apart: the kernel may look idle between two queued cells.
+  let calm = 0;
+  const ran = await waitFor(page, 'Run All Cells to finish (kernel idle, no [*] cell)', opts.runTimeoutMs, async () => {
+    const s = await notebookState(page);
+    calm = settled(s) ? calm + 1 : 0;
+    const busy = s ? s.cells.filter((c) => c.prompt.includes('*')).map((c) => c.index) : [];
+    return { done: calm >= 2, why: s && `kernel ${s.status}, cells still queued/running: ${busy.join(', ') || 'none'}`, s };
+  });
+  mark('run_all_done');
+  const errors = errorsOf(ran.s);
+  if (errors.length) throw new CheckFailed(stage, errors.join('\n\n'));
+  const skipped = ran.s.cells.filter((c) => !c.empty && !/\[\d+\]/.test(c.prompt));
+  if (skipped.length) {
+    throw new CheckFailed(stage, `code cells did not run: ${skipped.map((c) => `${c.index} ${c.prompt}`).join(', ')}`);
+  }
+  details.executed_cells = ran.s.cells.filter((c) => !c.empty).length;
+  log(`all ${details.executed_cells} code cells ran, no error output`);
+
+  stage = 'widget';
+  const label = new RegExp(opts.slider, 'i');
+  const labelled = page.locator('.widget-slider').filter({ has: page.locator('.widget-label', { hasText: label }) });
+  // The explorer: the top-level cell output that holds the slider (its images may sit in nested Output widgets).
+  const output = page.locator(`${PANEL} .jp-Cell-outputArea > .jp-OutputArea-child`)
+    .filter({ has: labelled }).first();
+  const slider = output.locator(labelled).first();
+  try {
+    await slider.waitFor({ state: 'visible', timeout: opts.widgetTimeoutMs });
+  } catch {
+    const labels = await page.locator(`${PANEL} .widget-slider .widget-label`).allInnerTexts();
+    throw new CheckFailed(stage, `no slider labelled /${opts.slider}/i rendered within ${opts.widgetTimeoutMs / 1000}s ` +
+      `(sliders found: ${JSON.stringify(labels)})`);
+  }
+  await output.scrollIntoViewIfNeeded();
+  const handle = slider.locator('.noUi-handle').first();
+  await waitFor(page, 'the explorer\'s image(s) to be shown', opts.widgetTimeoutMs, async () => {
+    const prints = await imageFingerprints(page, output);
+    return { done: prints.length > 0 && prints.every((p) => p.shown),
+      why: `${prints.length} <img> in the explorer, shown: ${prints.filter((p) => p.shown).length}` };
+  });
+  const before = await imageFingerprints(page, output);
+  const valueBefore = await handle.getAttribute('aria-valuenow');
+  details.slider_label = (await slider.locator('.widget-label').innerText()).trim();
+  details.images = before.length;
+  log(`explorer: slider '${details.slider_label}' = ${valueBefore}, ${before.length} image(s)`);
+  mark('widget_rendered');
+  await shot(page, '1-before');
+
+  stage = 'slider';
+  const max = await handle.getAttribute('aria-valuemax');
+  const key = Number(valueBefore) >= Number(max) ? 'ArrowLeft' : 'ArrowRight';
+  await handle.focus();
+  await page.keyboard.press(key);
+  await waitFor(page, 'the slider to move', 10000, async () => {
+    const now = await handle.getAttribute('aria-valuenow');
+    return { done: now !== valueBefore, why: `still ${now}` };
+  });
+  details.slider_before = valueBefore;
+  details.slider_after = await handle.getAttribute('aria-valuenow');
+  log(`pressed ${key}: slider ${valueBefore} -> ${details.slider_after}`);
+  let after;
+  await waitFor(page, 'the explorer\'s image to change after the slider moved', opts.changeTimeoutMs, async () => {
+    after = await imageFingerprints(page, output);
+    const changed = after.some((p, i) => p.shown && (!before[i] || p.hash !== before[i].hash));
+    return { done: changed, why: 'every image still has the same bytes' };
+  });
+  // Let the kernel finish the update (it may redraw several outputs), then look for errors again.
+  calm = 0;
+  const final = await waitFor(page, 'the kernel to be idle after the slider moved', opts.changeTimeoutMs, async () => {
+    const s = await notebookState(page);
+    calm = settled(s) ? calm + 1 : 0;
+    return { done: calm >= 2, s };
+  });
+  const late = errorsOf(final.s);
+  if (late.length) throw new CheckFailed(stage, late.join('\n\n'));
+  details.changed_images = after.filter((p, i) => !before[i] || p.hash !== before[i].hash).length;
+  mark('image_changed');
+  await page.waitForTimeout(300); // let the new image paint before the screenshot
+  await shot(page, '2-after');
+  result = { ok: true, stage: 'done', message: 'all checks passed' };
+} catch (err) {
+  // Once the browser is up, anything that goes wrong is the notebook or JupyterLab failing a check.
+  exitCode = err instanceof CheckFailed || stage !== 'launch' ? 1 : 2;
+  result = { ok: false, stage: err.stage ?? stage, message: String(err.message ?? err) };
+  if (page) {
+    try { await shot(page, 'failure'); } catch { /* the page may be gone */ }
+  }
+} finally {
+  try { if (context) await context.close(); } catch { /* already closed */ }
+  if (profile) await rm(profile, { recursive: true, force: true });
+  mark('total');
+}
+console.log(JSON.stringify({ ...result, timings, screenshots, details }));
+process.exit(exitCode);

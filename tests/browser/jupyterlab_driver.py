@@ -1,0 +1,205 @@
+"""Start the course's JupyterLab on 127.0.0.1 and drive one notebook in headless Chromium (drive_lab.mjs).
+
+One JupyterLab server serves the whole test session, from a temporary folder holding copies of notebooks/ and
+tests/browser/fixtures/ (running a notebook never touches the committed files). Each check starts a fresh
+Chromium with a fresh profile, which opens one notebook, runs all cells, checks the explorer widget and saves
+screenshots; then the check shuts that notebook's kernel down.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from helpers.paths import PROJECT_ROOT
+
+HERE = Path(__file__).resolve().parent
+DRIVER = HERE / "drive_lab.mjs"
+FIXTURES = HERE / "fixtures"
+CHROMIUM = os.environ.get("COURSE_CHROMIUM", "/usr/bin/chromium")
+SCREENSHOTS = Path(os.environ.get("COURSE_SCREENSHOTS", PROJECT_ROOT / "screenshots"))
+KERNEL_NAME = "augment-course"
+KERNEL_DISPLAY_NAME = "Python 3 (augment course)"
+# Run All -> idle, for one notebook; the whole browser step should stay within a few minutes.
+RUN_TIMEOUT_S = int(os.environ.get("COURSE_BROWSER_TIMEOUT", "240"))
+
+
+
+def missing_prerequisites() -> list[str]:
+    """What the browser test needs and this machine lacks (install.sh installs it)."""
+    missing = []
+    if not os.access(CHROMIUM, os.X_OK):
+        missing.append(f"Chromium at {CHROMIUM} (apt-get install chromium chromium-driver, or set COURSE_CHROMIUM)")
+    if shutil.which("node") is None:
+        missing.append("Node.js (`node` on PATH)")
+    if not (HERE / "node_modules" / "playwright-core" / "package.json").is_file():
+        missing.append("playwright-core in tests/browser/node_modules (cd tests/browser && npm ci)")
+    try:
+        from jupyter_client.kernelspec import KernelSpecManager
+
+        KernelSpecManager().get_kernel_spec(KERNEL_NAME)
+    except Exception:  # NoSuchKernel, or jupyter_client missing
+        missing.append(f"the course kernel {KERNEL_NAME!r} (./course.sh setup installs it)")
+    return missing
+
+
+class LabCheckFailed(AssertionError):
+    """The notebook failed a check in the browser (stage: open, run-all, widget or slider)."""
+
+    def __init__(self, stage: str, message: str, report: dict):
+        super().__init__(f"[{stage}] {message}\nscreenshots: {report.get('screenshots')}")
+        self.stage, self.message, self.report = stage, message, report
+
+
+class LabDriverError(RuntimeError):
+    """The browser driver itself could not run: not a verdict on the notebook."""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class LabServer:
+    """A running ``jupyter lab`` on 127.0.0.1, serving ``root``."""
+
+    process: subprocess.Popen
+    base: str
+    token: str
+    root: Path
+    log: Path
+
+    def api(self, method: str, path: str) -> object:
+        request = urllib.request.Request(f"{self.base}{path}", method=method,
+                                         headers={"Authorization": f"token {self.token}"})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            body = response.read()
+        return json.loads(body) if body else None
+
+    def log_tail(self, lines: int = 40) -> str:
+        return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:]) if self.log.exists() else ""
+
+    def shutdown_kernels(self) -> None:
+        """End every notebook session (and its kernel) through the REST API, as JupyterLab's 'Shut Down' does."""
+        for session in self.api("GET", "/api/sessions") or []:
+            self.api("DELETE", f"/api/sessions/{session['id']}")
+
+    def check_notebook(self, notebook: str, name: str, shots: Path, slider: str = "seed",
+                       run_timeout_s: int = RUN_TIMEOUT_S, widget_timeout_s: int = 30,
+                       change_timeout_s: int = 60) -> dict:
+        """Open ``notebook`` (relative to the server root) in a fresh Chromium, run all cells and check the explorer.
+
+        ``slider`` is a regular expression for the label of the slider to move (case-insensitive); the images
+        checked are the <img> elements in the same cell output. Returns the driver's report (timings,
+        screenshots, details). Raises LabCheckFailed when the notebook fails a check, LabDriverError when the
+        driver could not run at all.
+        """
+        shots.mkdir(parents=True, exist_ok=True)
+        for old in shots.glob(f"{name}-*.png"):  # no stale 'after' beside a fresh failure
+            old.unlink()
+        options = {
+            "base": self.base, "token": self.token, "notebook": notebook, "name": name, "shots": str(shots),
+            "workspace": f"{name}-{secrets.token_hex(4)}", "kernel": KERNEL_DISPLAY_NAME, "slider": slider,
+            "runTimeoutMs": run_timeout_s * 1000, "widgetTimeoutMs": widget_timeout_s * 1000,
+            "changeTimeoutMs": change_timeout_s * 1000, "chromium": CHROMIUM,
+        }
+        driver = subprocess.Popen(["node", str(DRIVER), json.dumps(options)], cwd=HERE, text=True,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+        try:
+            stdout, stderr = driver.communicate(timeout=run_timeout_s + 240)
+        except subprocess.TimeoutExpired:
+            driver.terminate()  # playwright-core closes Chromium on SIGTERM
+            try:
+                stdout, stderr = driver.communicate(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(driver.pid, signal.SIGKILL)
+                stdout, stderr = driver.communicate()
+            raise LabDriverError(
+                f"the browser driver did not finish in {run_timeout_s + 240}s\n{stderr[-3000:]}") from None
+        finally:
+            try:
+                self.shutdown_kernels()
+            except OSError:
+                pass
+        sys.stderr.write(stderr)  # the driver's step log, shown by pytest on failure
+        try:
+            report = json.loads(stdout.strip().splitlines()[-1])
+        except (IndexError, json.JSONDecodeError) as err:
+            raise LabDriverError(f"driver exit {driver.returncode}, no report ({err})\n{stdout[-2000:]}\n"
+                                 f"{stderr[-3000:]}") from None
+        if driver.returncode == 0 and report.get("ok"):
+            return report
+        if driver.returncode == 1:
+            raise LabCheckFailed(report.get("stage", "?"), report.get("message", ""), report)
+        raise LabDriverError(f"driver exit {driver.returncode}: {report}\nserver log:\n{self.log_tail()}")
+
+
+def start_lab(workdir: Path) -> LabServer:
+    root, state = workdir / "root", workdir / "state"
+    shutil.copytree(PROJECT_ROOT / "notebooks", root / "notebooks",
+                    ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+    shutil.copytree(FIXTURES, root / "fixtures")
+    # Lab settings for the test only: no news/update pop-up over the notebook (it would also try the network).
+    notification = state / "settings" / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
+    notification.parent.mkdir(parents=True)
+    notification.write_text(json.dumps({"fetchNews": "false", "checkForUpdates": False}))
+    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(state / "config"), JUPYTER_RUNTIME_DIR=str(state / "runtime"),
+               PYTHONUNBUFFERED="1")
+    env.pop("JUPYTER_TOKEN", None)
+    token = secrets.token_hex(24)
+    for attempt in range(3):
+        port = _free_port()
+        log = workdir / f"jupyterlab-{attempt}.log"
+        command = [
+            sys.executable, "-m", "jupyterlab", "--no-browser",
+            "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
+            f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
+            "--ServerApp.terminals_enabled=False",
+            f"--LabApp.user_settings_dir={state / 'settings'}", f"--LabApp.workspaces_dir={state / 'workspaces'}",
+            "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+            "--LabApp.extension_manager=readonly",
+        ]
+        if hasattr(os, "geteuid") and os.geteuid() == 0:
+            command.append("--allow-root")
+        with log.open("w") as sink:
+            process = subprocess.Popen(command, cwd=root, env=env, stdout=sink, stderr=subprocess.STDOUT,
+                                       stdin=subprocess.DEVNULL, start_new_session=True)
+        server = LabServer(process, f"http://127.0.0.1:{port}", token, root, log)
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline and process.poll() is None:
+            try:
+                server.api("GET", "/api/status")
+                return server
+            except OSError:
+                time.sleep(0.5)
+        stop_lab(server)
+        if "already in use" not in server.log_tail():
+            break
+    raise LabDriverError(f"JupyterLab did not answer on {server.base} within 90 s:\n{server.log_tail()}")
+
+
+def stop_lab(server: LabServer) -> None:
+    """Shut the kernels down, then the server (SIGTERM, then SIGKILL for its process group if it hangs)."""
+    if server.process.poll() is None:
+        try:
+            server.shutdown_kernels()
+        except OSError:
+            pass
+        server.process.terminate()
+        try:
+            server.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.process.pid, signal.SIGKILL)
+            server.process.wait()
