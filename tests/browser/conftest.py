@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -47,11 +48,19 @@ def lab(tmp_path_factory) -> Iterator[LabServer]:
     if missing:
         pytest.fail("the browser test needs: " + "; ".join(missing) + ".  Run: bash tests/browser/install.sh",
                     pytrace=False)
+    # A SIGTERM (a CI timeout, say) would end pytest without teardown and leave the server behind: make it
+    # behave like Ctrl-C, which runs this fixture's `finally`.
+    previous = signal.signal(signal.SIGTERM, _interrupt)
     server = start_lab(tmp_path_factory.mktemp("jupyterlab"))
     try:
         yield server
     finally:
         stop_lab(server)
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt(f"signal {signum}")
 
 
 @pytest.fixture(scope="session")

@@ -119,6 +119,10 @@ class LabServer:
                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
         try:
             stdout, stderr = driver.communicate(timeout=run_timeout_s + 240)
+        except KeyboardInterrupt:
+            driver.terminate()  # Ctrl-C does not reach the driver (own session): close Chromium now
+            driver.wait(timeout=15)
+            raise
         except subprocess.TimeoutExpired:
             driver.terminate()  # playwright-core closes Chromium on SIGTERM
             try:
