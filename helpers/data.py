@@ -171,3 +171,107 @@ def count_images(folder: str | Path) -> dict[str, dict[str, int]]:
             split, label = path.parent.parent.name, path.parent.name
             counts.setdefault(split, Counter())[label] += 1
     return {split: dict(sorted(c.items())) for split, c in sorted(counts.items())}
+
+
+# ---------------------------------------------------------------- hot-dog datasets (notebook 03)
+HOTDOG_CLASSES = ("not-hotdog", "hotdog")  # label 0, label 1: a model's output is P(hot dog)
+
+
+def labelled_images(folder: str | Path, class_names: tuple[str, ...] = HOTDOG_CLASSES,
+                    ) -> tuple[list[Path], np.ndarray, list[tuple[Path, str]]]:
+    """Readable images in ``folder/<class>/`` with their labels (the class's index in ``class_names``).
+
+    Returns ``(paths, labels, bad)``.  Files that TensorFlow could not decode are
+    left out and listed in ``bad`` as ``(path, reason)`` (see :func:`scan_images`),
+    so one corrupt photo is reported instead of crashing a training run.
+    """
+    folder = Path(folder)
+    missing = [name for name in class_names if not (folder / name).is_dir()]
+    if missing:
+        raise ValueError(f"{folder} has no class folder(s) {missing}: expected {list(class_names)}")
+    paths_, labels, bad = [], [], []
+    for label, name in enumerate(class_names):
+        good, problems = scan_images(folder / name)
+        paths_ += good
+        labels += [label] * len(good)
+        bad += problems
+    return paths_, np.asarray(labels, dtype="int32"), bad
+
+
+def split_every(paths_: list[Path], labels: np.ndarray, every: int = 5,
+                ) -> tuple[tuple[list[Path], np.ndarray], tuple[list[Path], np.ndarray]]:
+    """Deterministic stratified split: every ``every``-th photo of each class goes to the second part.
+
+    Returns ``((train_paths, train_labels), (held_out_paths, held_out_labels))``.
+    """
+    if every < 2:
+        raise ValueError(f"every must be at least 2, got {every}")
+    if len(paths_) != len(labels):
+        raise ValueError(f"{len(paths_)} paths but {len(labels)} labels")
+    labels = np.asarray(labels)
+    held = np.zeros(len(labels), dtype=bool)
+    for label in np.unique(labels):
+        index = np.flatnonzero(labels == label)
+        held[index[every - 1::every]] = True
+    keep = np.flatnonzero(~held)
+    out = np.flatnonzero(held)
+    return ([paths_[i] for i in keep], labels[keep]), ([paths_[i] for i in out], labels[out])
+
+
+def load_image(path, size: int):
+    """Decode an image file to a float32 tensor (size, size, 3) of RGB values in 0..255 (bilinear resize).
+
+    The same function feeds training, evaluation and ``helpers.classify``, so a
+    photo is prepared identically everywhere.  No scaling: the model does it.
+    """
+    import tensorflow as tf
+
+    image = tf.io.decode_image(tf.io.read_file(path), channels=3, expand_animations=False)
+    image = tf.image.resize(image, (size, size))
+    return tf.clip_by_value(image, 0.0, 255.0)
+
+
+def augment_image(image, seed):
+    """Random flip, crop (72-100 % of each side, resized back) and brightness (+-20); stateless.
+
+    ``seed`` is a shape-(2,) integer tensor: the same seed gives the same result.
+    Keeps the 0..255 range and the shape.
+    """
+    import tensorflow as tf
+
+    seeds = tf.random.experimental.stateless_split(tf.cast(seed, tf.int64), 4)
+    size = tf.shape(image)[:2]
+    image = tf.image.stateless_random_flip_left_right(image, seeds[0])
+    scale = tf.random.stateless_uniform([], seeds[1], 0.72, 1.0)
+    crop = tf.cast(tf.cast(size, tf.float32) * scale, tf.int32)
+    image = tf.image.stateless_random_crop(image, tf.concat([crop, [3]], 0), seeds[2])
+    image = tf.image.resize(image, size)
+    image = tf.image.stateless_random_brightness(image, 20.0, seeds[3])
+    return tf.clip_by_value(image, 0.0, 255.0)
+
+
+def image_dataset(paths_: list[Path], labels, *, size: int, batch_size: int = 32, shuffle: bool = False,
+                  augment: bool = False, seed: int = 0):
+    """A ``tf.data`` pipeline of ``(images, labels)`` batches; images are float32 RGB in 0..255.
+
+    Decoded photos are cached in memory after the first pass.  With
+    ``augment=True`` the dataset repeats forever and each photo gets new random
+    augmentations every epoch (seeded by ``seed`` and its position in the
+    stream, so a rerun is identical): pass ``steps_per_epoch`` to ``fit``.
+    """
+    import tensorflow as tf
+
+    if len(paths_) != len(labels) or not len(paths_):
+        raise ValueError(f"need as many labels as paths (got {len(paths_)} paths, {len(labels)} labels), at least 1")
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+    files = tf.constant([str(p) for p in paths_])
+    ds = tf.data.Dataset.from_tensor_slices((files, np.asarray(labels, dtype="float32")))
+    ds = ds.map(lambda p, y: (load_image(p, size), y), num_parallel_calls=tf.data.AUTOTUNE).cache()
+    if shuffle:
+        ds = ds.shuffle(len(paths_), seed=seed, reshuffle_each_iteration=True)
+    if augment:
+        ds = ds.repeat().enumerate().map(
+            lambda i, xy: (augment_image(xy[0], tf.stack([tf.constant(seed, tf.int64), i])), xy[1]),
+            num_parallel_calls=tf.data.AUTOTUNE)
+    return ds.batch(batch_size).prefetch(tf.data.AUTOTUNE)

@@ -1,0 +1,111 @@
+"""Classify any image file with the hot-dog model that notebook 03 saves.
+
+The model file (``data/models/hotdog_classifier.keras``) is self-contained: it
+takes raw RGB pixels (0-255) at its input size and returns the probability
+that the photo shows a hot dog.  This module only reads the file, resizes it
+exactly as the training pipeline did (:func:`helpers.data.load_image`) and
+applies the model.
+
+Command line::
+
+    python -m helpers.classify photo.jpg [more.jpg ...] [--model path/to/model.keras]
+
+prints one line per photo, e.g. ``photo.jpg: hotdog (P(hot dog) = 0.97)``.
+
+Example::
+
+    >>> from helpers import classify
+    >>> classify.classify_file("photo.jpg")          # doctest: +SKIP
+    Prediction(label='hotdog', probability=0.97)
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import NamedTuple
+
+from helpers import data
+
+THRESHOLD = 0.5
+
+
+class Prediction(NamedTuple):
+    label: str  # "hotdog" or "not-hotdog"
+    probability: float  # P(hot dog), between 0 and 1
+
+
+def model_path() -> Path:
+    """Where notebook 03 saves the model: ``<data>/models/hotdog_classifier.keras``."""
+    from helpers import paths
+
+    return paths.data_dir() / "models" / "hotdog_classifier.keras"
+
+
+def load_classifier(path: str | Path | None = None):
+    """Load the saved classifier; a clear ``FileNotFoundError`` if it is not there yet."""
+    path = Path(path) if path is not None else model_path()
+    if not path.is_file():
+        raise FileNotFoundError(f"no trained model at {_shown(path)}: run notebook 03_fine_tuning_hotdog.ipynb "
+                                "first (it trains the classifier and saves it there)")
+    import keras
+
+    return keras.saving.load_model(path)
+
+
+def check_image(path: str | Path) -> Path:
+    """``path`` as a Path if it is an image TensorFlow can decode, else ``ValueError`` saying why."""
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"{path} does not exist or is not a file")
+    problem = data.image_problem(path)
+    if problem is not None:
+        raise ValueError(f"{path} is not an image the classifier can read: {problem}")
+    return path
+
+
+def classify_file(path: str | Path, model=None, threshold: float = THRESHOLD) -> Prediction:
+    """Label one image file: ``"hotdog"`` when P(hot dog) >= ``threshold``.
+
+    ``model`` defaults to the saved classifier (loaded on each call: pass a
+    loaded model when classifying many files).
+    """
+    if not 0.0 < threshold < 1.0:
+        raise ValueError(f"threshold must be between 0 and 1, got {threshold}")
+    path = check_image(path)
+    model = load_classifier() if model is None else model
+    size = model.input_shape[1]
+    image = data.load_image(str(path), size)[None]
+    probability = float(model(image, training=False)[0, 0])
+    return Prediction("hotdog" if probability >= threshold else "not-hotdog", probability)
+
+
+def _shown(path: Path) -> str:
+    """A path as a user should see it: relative to the current folder when possible."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m helpers.classify",
+                                     description="Say whether photos show a hot dog (model from notebook 03).")
+    parser.add_argument("images", nargs="+", help="image files (JPEG, PNG, GIF or BMP)")
+    parser.add_argument("--model", help="the .keras model file (default: data/models/hotdog_classifier.keras)")
+    args = parser.parse_args(argv)
+    try:
+        paths_ = [check_image(p) for p in args.images]
+        model = load_classifier(args.model)
+    except (ValueError, FileNotFoundError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    for given, path in zip(args.images, paths_, strict=True):
+        label, probability = classify_file(path, model)
+        print(f"{given}: {label} (P(hot dog) = {probability:.2f})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
