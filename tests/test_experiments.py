@@ -127,6 +127,7 @@ def test_augmented_dataset_rejects_bad_arguments():
 
 
 # ---------------------------------------------------------------- the runs
+@pytest.mark.slow
 def test_baseline_learns_and_is_reproducible(toy):
     (x, y), (x_test, y_test) = toy
     first = experiments.run_baseline(x, y, x_test, y_test, epochs=3, seed=2)
@@ -138,6 +139,7 @@ def test_baseline_learns_and_is_reproducible(toy):
     assert isinstance(first.model, keras.Model)
 
 
+@pytest.mark.slow
 def test_generator_run_learns_and_checks_the_scaling(toy):
     (x, y), (x_test, y_test) = toy
     datagen = generators.ImageDataGenerator(rescale=1 / 255, **AUGMENTATION)
@@ -149,6 +151,7 @@ def test_generator_run_learns_and_checks_the_scaling(toy):
         experiments.run_with_generator(object(), x, y, x_test, y_test, epochs=1)
 
 
+@pytest.mark.slow
 def test_layers_run_learns(toy):
     (x, y), (x_test, y_test) = toy
     layers = generators.keras_layers_for(AUGMENTATION, value_range=(0, 1), seed=0)
