@@ -89,8 +89,8 @@ def main(argv: list[str] | None = None) -> int:
             "title": "Model step cost per backbone",
             "command": "python benchmarks/model_steps.py",
             "machine": common.machine(),
-            "method": (f"Batch {BATCH} of random pixels; the classifier of notebook 03 (frozen `preprocess` layer, base "
-                       "called with training=False, global pooling, Dense(1, sigmoid)) on a randomly initialised "
+            "method": (f"Batch {BATCH} of random pixels; the classifier of notebook 03 (frozen `preprocess` layer, "
+                       "base called with training=False, global pooling, Dense(1, sigmoid)) on a randomly initialised "
                        "base. Forward = `predict_on_batch`; train = `train_on_batch` after `unfreeze_top` (BatchNorm "
                        f"stays frozen), Adam. Median of {args.repeats} batches after one warm-up batch."),
             "headers": ["backbone", "input", "forward img/s", "train img/s (top unfrozen)", "top layers unfrozen",
