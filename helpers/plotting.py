@@ -118,3 +118,19 @@ def plot_confusion_matrix(matrix, class_names: Sequence[str], title: str = "conf
     ax.set_title(title)
     fig.tight_layout()
     return fig
+
+
+def bar_chart(values: dict[str, float], xlabel: str, title: str, highlight: str | None = None) -> plt.Figure:
+    """Horizontal bars, one per entry, each labelled with its value (rounded); ``highlight`` is drawn in orange."""
+    if not values:
+        raise ValueError("bar_chart needs at least one value")
+    names = list(values)[::-1]  # the first entry on top
+    fig, ax = plt.subplots(figsize=(7, 0.55 * len(names) + 1.0))
+    colours = ["C1" if name == highlight else "C0" for name in names]
+    bars = ax.barh(names, [values[n] for n in names], color=colours)
+    ax.bar_label(bars, labels=[f"{values[n]:,.0f}" for n in names], padding=3, fontsize=9)
+    ax.set_xlabel(xlabel)
+    ax.set_title(title)
+    ax.margins(x=0.15)
+    fig.tight_layout()
+    return fig
