@@ -105,6 +105,29 @@ def get_backbone(backbone: str | Backbone) -> Backbone:
     return BACKBONES[backbone]
 
 
+def weights_source(backbone: str | Backbone) -> str:
+    """Which ImageNet weights are installed for ``backbone``, in words (for a notebook's configuration line).
+
+    The course mirror's MobileNetV2 file is not Keras' own: it was converted
+    from Google's int8 TFLite model, and its results are within about a point
+    of the official weights (see the mirror's MANIFEST.md).
+    """
+    from helpers import assets, fetch
+
+    bb = get_backbone(backbone)
+    specs = assets.get(bb.asset).files
+    installed = [fetch.target_path(spec) for spec in specs if fetch.target_path(spec).is_file()]
+    if not installed:
+        return "not installed (Keras downloads them on first use when online)"
+    mirrored = [spec for spec in specs if spec.mirror_sha256 and fetch.target_path(spec).is_file()
+                and fetch.matches(fetch.target_path(spec), "sha256:" + spec.mirror_sha256)]
+    if mirrored and bb.name == "mobilenet_v2":
+        return "the course mirror's copy (converted from TFLite; results within about a point of Keras' official file)"
+    if mirrored:
+        return "the course mirror's copy"
+    return "Keras' official files"
+
+
 def preprocessing_affine(backbone: str | Backbone) -> tuple[np.ndarray, np.ndarray]:
     """``(matrix, bias)`` such that ``pixels @ matrix + bias`` equals ``preprocess_input(pixels)``.
 
@@ -320,9 +343,24 @@ def syllabus_recipe(train_dir: str | Path, test_dir: str | Path, *, backbone: st
     steps = len(train_gen) if steps_per_epoch is None else steps_per_epoch
     train(model, endless(train_gen), epochs=epochs, steps_per_epoch=steps,
           loss="categorical_crossentropy", verbose=verbose)
-    loss, accuracy = model.evaluate(test_gen, verbose=0)
-    confidence = model.predict(test_gen, verbose=0).max(axis=1).mean()
-    return {"accuracy": float(accuracy), "loss": float(loss), "confidence": float(confidence)}
+    return evaluate_softmax(model, test_gen)
+
+
+def evaluate_softmax(model: keras.Model, batches) -> dict[str, float]:
+    """Accuracy, cross-entropy and confidence of a softmax classifier over finite one-hot ``batches``.
+
+    One eager pass (no ``predict``: a fresh model per run would make Keras
+    retrace and warn about it).
+    """
+    probabilities, targets = [], []
+    for i in range(len(batches)):
+        images, onehot = batches[i]
+        probabilities.append(np.asarray(model(images, training=False)))
+        targets.append(np.asarray(onehot))
+    p, t = np.concatenate(probabilities), np.concatenate(targets)
+    loss = -np.mean(np.sum(t * np.log(np.clip(p, 1e-7, 1.0)), axis=1))
+    accuracy = np.mean(p.argmax(axis=1) == t.argmax(axis=1))
+    return {"accuracy": float(accuracy), "loss": float(loss), "confidence": float(p.max(axis=1).mean())}
 
 
 def endless(iterator):

@@ -316,3 +316,27 @@ def test_syllabus_generators_scale_as_asked_and_endless_keeps_going():
     assert len(proper) == 5 and sum(1 for _ in zip(range(12), batches, strict=False)) == 12
     with pytest.raises(ValueError):
         models.syllabus_generators(root / "train", root / "test", scaling="standardize")
+
+
+def test_evaluate_softmax_computes_accuracy_loss_and_confidence():
+    class Fixed(keras.Model):
+        def call(self, x, training=False):
+            return keras.ops.convert_to_tensor(np.tile([[0.8, 0.2]], (x.shape[0], 1)).astype("float32"))
+
+    batches = [(np.zeros((3, 2)), np.array([[1, 0], [1, 0], [0, 1]], "float32")),
+               (np.zeros((1, 2)), np.array([[0, 1]], "float32"))]
+    result = models.evaluate_softmax(Fixed(), batches)
+    assert result["accuracy"] == pytest.approx(0.5)
+    assert result["loss"] == pytest.approx(-(2 * np.log(0.8) + 2 * np.log(0.2)) / 4, rel=1e-5)
+    assert result["confidence"] == pytest.approx(0.8)
+
+
+def test_weights_source_says_what_is_installed(isolated_dirs):
+    assert models.weights_source("resnet50").startswith("not installed")
+    assert models.weights_source("mobilenet_v2").startswith("not installed")
+
+
+@needs("mobilenet-v2")
+def test_weights_source_names_the_mirror_copy_of_mobilenet_v2():
+    source = models.weights_source("mobilenet_v2")
+    assert "mirror" in source and "TFLite" in source or source == "Keras' official files"
