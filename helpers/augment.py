@@ -30,6 +30,7 @@ Example::
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Sequence
 
@@ -208,8 +209,8 @@ def _random_flip(image, seed: Seed, p: float, axis: int) -> tf.Tensor:
 
 def _flip_where(x: tf.Tensor, flip: tf.Tensor, axis: int) -> tf.Tensor:
     """Reverse ``axis`` of the images where ``flip`` is true (exact, any dtype)."""
-    if x.shape[0] == 1:  # one image: reverse it or not (only the branch taken runs)
-        return tf.cond(flip[0], lambda: tf.reverse(x, [axis]), lambda: tf.identity(x))
+    if x.shape[0] == 1:  # one image: reverse along [axis] or along [] (a tf.cond costs more inside tf.data)
+        return tf.reverse(x, tf.range(axis, axis + tf.cast(flip[0], tf.int32)))
     # A batch: one gather with per-image indices, much faster than tf.where over two copies.
     length = tf.shape(x)[axis]
     forward = tf.range(length)
@@ -260,68 +261,75 @@ def random_crop(image, seed: Seed, size: int | Sequence[int] = (200, 200)) -> tf
     return _finish(out, single)
 
 
-def sample_crop_boxes(height, width, n, seed: Seed, area: tuple[float, float] = (0.08, 1.0),
-                      ratio: tuple[float, float] = (3 / 4, 4 / 3)) -> tf.Tensor:
-    """Random boxes inside a ``height`` x ``width`` image, as a float32 tensor ``(n, 4)`` of ``(y, x, h, w)``.
+MAX_ATTEMPTS = 100  # tries of the box sampler before it falls back to the whole image
 
-    Each box covers a fraction of the image area drawn from ``area`` and has an aspect ratio
-    ``w / h`` drawn log-uniformly from ``ratio`` (both in pixels). The ratio is drawn first, among the
-    ratios for which the requested area can fit in the image; the area is then drawn among the sizes
-    that fit. So both ranges are always honoured when the image allows it. When it cannot (say
-    ``area=(0.9, 1)`` with ``ratio=(3, 4)`` on a square image), the box keeps a ratio from the range,
-    as close as possible to the image's own, and takes the largest area that fits.
+
+def _box(image_shape: tf.Tensor, seed: tf.Tensor, area: tuple[float, float],
+         ratio: tuple[float, float]) -> tf.Tensor:
+    """One box ``(y, x, h, w)`` (int32) from TensorFlow's own sampler (one C++ op, cheap in tf.data)."""
+    begin, extent, _ = tf.image.stateless_sample_distorted_bounding_box(
+        image_shape, tf.zeros([1, 0, 4]), seed, min_object_covered=0.0, aspect_ratio_range=ratio,
+        area_range=area, max_attempts=MAX_ATTEMPTS, use_image_if_no_bounding_boxes=True)
+    return tf.concat([begin[:2], extent[:2]], axis=0)
+
+
+@functools.lru_cache(maxsize=64)
+def _box_sampler(area: tuple[float, float], ratio: tuple[float, float]):
+    """A traced function drawing one box per seed: ``(seeds (n, 2), image_shape (3,)) -> (n, 4)``."""
+    @tf.function(input_signature=[tf.TensorSpec([None, 2], tf.int64), tf.TensorSpec([3], tf.int32)])
+    def sample(seeds, image_shape):
+        return tf.map_fn(lambda s: _box(image_shape, s, area, ratio), seeds, fn_output_signature=tf.int32)
+    return sample
+
+
+def _boxes(x: tf.Tensor, seed: tf.Tensor, area: tuple[float, float], ratio: tuple[float, float]) -> tf.Tensor:
+    """A box ``(y, x, h, w)`` per image of the batch ``x``: int32 of shape (n, 4)."""
+    n = _batch_size(x)
+    image_shape = tf.shape(x)[1:]
+    if n == 1:
+        return _box(image_shape, seed, area, ratio)[None]
+    seeds = tf.random.stateless_uniform(tf.stack([n, 2]), seed, minval=None, maxval=None, dtype=tf.int64)
+    return _box_sampler(area, ratio)(seeds, image_shape)
+
+
+def sample_crop_boxes(height: int, width: int, n: int, seed: Seed, area: tuple[float, float] = (0.08, 1.0),
+                      ratio: tuple[float, float] = (3 / 4, 4 / 3)) -> tf.Tensor:
+    """``n`` random boxes inside a ``height`` x ``width`` image: an int32 tensor ``(n, 4)`` of ``(y, x, h, w)``.
+
+    Each box covers a fraction of the image area within ``area`` and has an aspect ratio ``w / h``
+    within ``ratio``; these are the boxes :func:`random_resized_crop` and :func:`random_erasing` use.
+    They come from ``tf.image.stateless_sample_distorted_bounding_box``, TensorFlow's sampler for
+    exactly this (Inception-style crops): it draws an aspect ratio uniformly from ``ratio``, then a
+    whole-pixel height that makes the area fit ``area``, then a position, and tries again (up to
+    100 times) when the box does not fit the image. If no try fits (say ``area=(0.9, 1)`` with
+    ``ratio=(3, 4)`` on a square image), the box is the whole image.
     """
     bounds = _area_ratio(area, ratio)
-    u = tf.random.stateless_uniform([4, n] if isinstance(n, int) else tf.stack([4, n]), as_seed(seed))
-    return _boxes(u, height, width, *bounds)
-
-
-def _boxes(u: tf.Tensor, height, width, area: tuple[float, float], ratio: tuple[float, float]) -> tf.Tensor:
-    """:func:`sample_crop_boxes` from uniform draws ``u`` of shape (4, n) and checked ranges.
-
-    Worked in log space (few ops: this runs once per image inside tf.data). With a = W / H the image's
-    aspect ratio and r the box's, a box of area fraction f fits exactly when f <= exp(-|log r - log a|).
-    """
-    (a_lo, a_hi), (r_lo, r_hi) = area, ratio
-    size = tf.cast(tf.stack([height, width]), tf.float32)  # (H, W)
-    log_size = tf.math.log(size)
-    log_aspect = log_size[1] - log_size[0]
-    # The ratios for which the smallest area fits: |log r - log a| <= -log(a_lo).
-    low = tf.maximum(math.log(r_lo), log_aspect + math.log(a_lo))
-    high = tf.minimum(math.log(r_hi), log_aspect - math.log(a_lo))
-    feasible = low <= high
-    log_r = tf.where(feasible, low + u[0] * (high - low),
-                     tf.clip_by_value(log_aspect, math.log(r_lo), math.log(r_hi)))
-    largest = tf.minimum(a_hi, tf.exp(-tf.abs(log_r - log_aspect)))
-    fraction = tf.where(feasible, a_lo + u[1] * tf.maximum(largest - a_lo, 0.0), largest)
-    # h = sqrt(f H W / r), w = sqrt(f H W r)
-    log_mid = 0.5 * (tf.math.log(fraction) + (log_size[0] + log_size[1]))
-    extent = tf.minimum(tf.exp(log_mid[:, None] + (0.5 * log_r)[:, None] * tf.constant([-1.0, 1.0])), size)
-    corner = tf.transpose(u[2:4]) * (size - extent)
-    return tf.concat([corner, extent], axis=1)
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"n must be a positive int, got {n!r}")
+    _size((height, width), "height and width")
+    seeds = tf.random.stateless_uniform([int(n), 2], as_seed(seed), minval=None, maxval=None, dtype=tf.int64)
+    return _box_sampler(*bounds)(seeds, tf.constant([height, width, 1], tf.int32))
 
 
 def _crop_and_resize(x: tf.Tensor, boxes: tf.Tensor, size: tuple[int, int], flip: tf.Tensor | None = None,
                      method: str = "bilinear") -> tf.Tensor:
-    """Crop pixel boxes (y, x, h, w) from a batch, resize them to ``size`` and mirror where ``flip`` (float32).
+    """Crop boxes ``(y, x, h, w)`` from a batch, resize them to ``size``, mirror where ``flip`` (float32).
 
-    One image (the usual case inside ``tf.data.Dataset.map``): the box, rounded to whole pixels, is
-    sliced out and resized with ``tf.image.resize`` (multi-threaded, fast). A batch: one
-    ``tf.image.crop_and_resize`` call with a box per image.
+    One image (the usual case inside ``tf.data.Dataset.map``): the box is sliced out and resized with
+    ``tf.image.resize``. A batch: one ``tf.image.crop_and_resize`` call with a box per image.
     """
     if method not in INTERPOLATIONS:
         raise ValueError(f"method must be one of {INTERPOLATIONS}, got {method!r}")
     if x.shape[0] == 1:
-        image_size = tf.shape(x)[1:3]
-        rounded = tf.cast(tf.round(boxes[0]), tf.int32)
-        extent = tf.clip_by_value(rounded[2:], 1, image_size)
-        corner = tf.clip_by_value(rounded[:2], 0, image_size - extent)
-        crop = tf.slice(x, tf.concat([[0], corner, [0]], 0), tf.concat([[1], extent, [-1]], 0))
-        crop = tf.ensure_shape(crop, [1, None, None, x.shape[-1]])
-        out = tf.cast(tf.image.resize(crop, size, method=method), tf.float32)
-        return out if flip is None else _flip_where(out, flip, axis=2)
+        box = boxes[0]
+        crop = tf.slice(x[0], tf.concat([box[:2], [0]], 0), tf.concat([box[2:], [-1]], 0))
+        crop = tf.ensure_shape(crop, [None, None, x.shape[-1]])
+        if flip is not None:  # mirror the (small, often uint8) crop: cheaper than the resized output
+            crop = tf.reverse(crop, tf.range(1, 1 + tf.cast(flip[0], tf.int32)))
+        return tf.cast(tf.image.resize(crop, size, method=method), tf.float32)[None]
     shape = tf.cast(tf.shape(x)[1:3], tf.float32)
-    y, left, h, w = tf.unstack(boxes, axis=1)
+    y, left, h, w = tf.unstack(tf.cast(boxes, tf.float32), axis=1)
     out_h, out_w = float(size[0]), float(size[1])
     # crop_and_resize samples box corners at pixel centres; this maps a box of h pixels to out_h
     # samples with the half-pixel convention of tf.image.resize, kept inside the image.
@@ -342,16 +350,14 @@ def random_resized_crop(image, seed: Seed, size: int | Sequence[int] = (200, 200
     """Crop a random box (area fraction in ``area``, width/height in ``ratio``) and resize it to ``size``.
 
     This is torchvision's ``RandomResizedCrop`` (d2l uses ``size=200, area=(0.1, 1), ratio=(0.5, 2)``);
-    see :func:`sample_crop_boxes` for how the box is drawn. The crop and the resize are one
-    ``tf.image.crop_and_resize`` call, so only the output pixels are computed. Any input size works,
-    including images smaller than ``size`` (they are enlarged).
+    see :func:`sample_crop_boxes` for how the box is drawn. Any input size works, including images
+    smaller than ``size`` (they are enlarged). One image: the box is sliced and resized with
+    ``tf.image.resize``; a batch: one ``tf.image.crop_and_resize`` call for all boxes.
     """
     size = _size(size)
     bounds = _area_ratio(area, ratio)
     x, single = _as_batch(image)
-    u = tf.random.stateless_uniform([4, _batch_size(x)], as_seed(seed))
-    boxes = _boxes(u, tf.shape(x)[1], tf.shape(x)[2], *bounds)
-    out = _crop_and_resize(x, boxes, size, method=method)
+    out = _crop_and_resize(x, _boxes(x, as_seed(seed), *bounds), size, method=method)
     return _finish(_from_native(out, x.dtype), single)
 
 
@@ -374,11 +380,12 @@ def _colour_transform(x: tf.Tensor, u: tf.Tensor, brightness: tuple[float, float
     ``x``: float32 pixels with ``x * scale`` in [0, 1]; ``u``: uniform draws of shape (4, n); a range of
     None turns its property off. All four properties are linear in the pixels, so they fold into one
     3x3 matrix plus an offset per image: brightness b scales; contrast c blends with the image's mean
-    gray; saturation s blends with each pixel's gray; hue turns the chroma (the pixel minus its gray)
+    level; saturation s blends with each pixel's gray; hue turns the chroma (the pixel minus its gray)
     by an angle t in the I-Q plane of YIQ, keeping each pixel's luma, as NVIDIA DALI does
     (``tf.image.adjust_hue`` shifts the H of HSV instead: the same direction and a similar look, not
     the same numbers, and several times slower). Together, with L the gray projection and A the chroma
-    turned by 90 degrees: ``M = b c (L + s cos(t) (I - L) + s sin(t) A)``, ``offset = (1 - c) b gray_mean``.
+    turned by 90 degrees: ``M = b c (L + s cos(t) (I - L) + s sin(t) A)``, ``offset = (1 - c) b mean``
+    (``mean``: the mean of all the image's values).
     """
     off = {"b": (1.0, 1.0), "c": (1.0, 1.0), "s": (1.0, 1.0), "h": (0.0, 0.0)}
     given = (brightness, contrast, saturation, hue)
@@ -389,9 +396,9 @@ def _colour_transform(x: tf.Tensor, u: tf.Tensor, brightness: tuple[float, float
     gray_only = x.shape[-1] == 1
     offset = None
     if contrast is not None:
-        mean = tf.reduce_mean(x, axis=[1, 2])  # (n, channels)
-        gray_mean = mean[:, 0] if gray_only else tf.linalg.matvec(mean, tf.constant(_LUMA, tf.float32))
-        offset = (1.0 - c) * (scale * b) * gray_mean  # (n,)
+        # The image's mean level: the mean of all its values (a per-channel mean would be slower to
+        # compute, and blending each channel towards its own mean would shift the colours).
+        offset = (1.0 - c) * (scale * b) * tf.reduce_mean(x, axis=[1, 2, 3])  # (n,)
     gain = (scale * b) * c
     if gray_only or (saturation is None and hue is None):  # brightness and contrast: a scalar per image
         out = x * gain[:, None, None, None]
@@ -402,7 +409,8 @@ def _colour_transform(x: tf.Tensor, u: tf.Tensor, brightness: tuple[float, float
     coefficients = tf.stack([gain, chroma_gain * tf.cos(angle), chroma_gain * tf.sin(angle)], axis=1)  # (n, 3)
     # Row k of the basis is matrix k transposed and flattened: the product gives each image's M^T.
     basis = np.stack([_GRAY.T, _CHROMA.T, _CHROMA_TURNED.T]).reshape(3, 9)
-    kernels = tf.reshape(tf.matmul(coefficients, tf.constant(basis, tf.float32)), [-1, 3, 3])  # M^T per image
+    kernels = tf.reduce_sum(coefficients[:, :, None] * tf.constant(basis, tf.float32)[None], axis=1)
+    kernels = tf.reshape(kernels, [-1, 3, 3])  # M^T per image
     out = tf.reshape(tf.matmul(tf.reshape(x, [_batch_size(x), -1, 3]), kernels), tf.shape(x))
     out = out if offset is None else out + offset[:, None, None, None]
     return tf.clip_by_value(out, 0.0, 1.0)
@@ -424,7 +432,7 @@ def color_jitter(image, seed: Seed, brightness: Range = 0.5, contrast: Range = 0
     ``brightness``, ``contrast``, ``saturation``: a number v draws a factor in [max(0, 1 - v), 1 + v]
     (0.5 means 50% to 150%), a pair gives the factor range itself; 0 turns the property off.
     ``hue``: a number v in [0, 0.5] turns the hue by up to v of a full turn either way (0.5: any hue).
-    Brightness multiplies the pixels; contrast moves them away from (or towards) the image's mean gray;
+    Brightness multiplies the pixels; contrast moves them away from (or towards) the image's mean level;
     saturation moves them away from (towards) their own gray; hue turns the colours around the gray
     axis, keeping each pixel's luma (see ``_colour_transform``). Grayscale images take only brightness
     and contrast; RGBA keeps its alpha channel.
@@ -451,7 +459,7 @@ def random_brightness(image, seed: Seed, factor: Range = 0.5) -> tf.Tensor:
 
 
 def random_contrast(image, seed: Seed, factor: Range = 0.5) -> tf.Tensor:
-    """Scale each pixel's distance from the image's mean gray level by a random factor."""
+    """Scale each value's distance from the image's mean (over all pixels and channels) by a random factor."""
     return color_jitter(image, seed, brightness=0, contrast=factor, saturation=0, hue=0)
 
 
@@ -534,7 +542,7 @@ def random_erasing(image, seed: Seed, p: float = 0.5, area: tuple[float, float] 
     _check_unit_range(colour, dtype)
     shape = tf.shape(colour)
     box_seed, apply_seed, noise_seed = _split(as_seed(seed), 3)
-    boxes = sample_crop_boxes(shape[1], shape[2], _batch_size(colour), box_seed, area, ratio)
+    boxes = tf.cast(_boxes(colour, box_seed, *_area_ratio(area, ratio)), tf.float32)
     y, left, h, w = tf.unstack(boxes, axis=1)
     rows = tf.range(tf.cast(shape[1], tf.float32))[None, :, None] + 0.5
     cols = tf.range(tf.cast(shape[2], tf.float32))[None, None, :] + 0.5
@@ -620,13 +628,13 @@ def pipeline(image, seed: Seed, size: int | Sequence[int] = (200, 200), flip: bo
     if out_dtype != tf.uint8 and out_dtype not in _FLOAT_DTYPES:
         raise ValueError(f"dtype must be uint8 or a float dtype, got {out_dtype.name}")
     _split_alpha(x, "pipeline", need_rgb=ranges[2] is not None or ranges[3] is not None)
-    u = tf.random.stateless_uniform([9, _batch_size(x)], as_seed(seed))  # flip, box (4), colour (4)
-    boxes = _boxes(u[1:5], tf.shape(x)[1], tf.shape(x)[2], *bounds)
-    crops = _crop_and_resize(x, boxes, size, flip=u[0] < 0.5 if flip else None)
+    box_seed, draw_seed = _split(as_seed(seed), 2)
+    u = tf.random.stateless_uniform([5, _batch_size(x)], draw_seed)  # flip, colour (4)
+    crops = _crop_and_resize(x, _boxes(x, box_seed, *bounds), size, flip=u[0] < 0.5 if flip else None)
     scale = 1 / 255 if x.dtype == tf.uint8 else 1.0
     colour, alpha = _split_alpha(crops, "pipeline", need_rgb=False)
     if any(r is not None for r in ranges):
-        colour = _colour_transform(colour, u[5:], *ranges, scale=scale)
+        colour = _colour_transform(colour, u[1:], *ranges, scale=scale)
     elif scale != 1.0:
         colour = colour * scale
     if alpha is not None and scale != 1.0:

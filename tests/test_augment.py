@@ -190,28 +190,32 @@ def test_random_crop_checks_unknown_sizes_at_run_time():
                                          ((0.3, 0.5), (1.0, 1.0)), ((0.02, 0.33), (0.3, 3.3))])
 def test_crop_boxes_honour_area_and_aspect_ratio_over_many_draws(shape, area, ratio):
     height, width = shape
-    boxes = augment.sample_crop_boxes(height, width, 3000, seed=(1, 2), area=area, ratio=ratio).numpy()
-    y, x, h, w = boxes.T
+    boxes = augment.sample_crop_boxes(height, width, 2000, seed=(1, 2), area=area, ratio=ratio).numpy()
+    y, x, h, w = boxes.T.astype(float)
     fraction, aspect = h * w / (height * width), w / h
-    assert (y >= 0).all() and (x >= 0).all() and (y + h <= height + 1e-3).all() and (x + w <= width + 1e-3).all()
-    assert aspect.min() >= ratio[0] * (1 - 1e-4) and aspect.max() <= ratio[1] * (1 + 1e-4)
-    closest = min(max(width / height, ratio[0]), ratio[1])  # the allowed ratio nearest the image's own
-    largest = min(1.0, closest * height / width, width / (closest * height))  # the biggest such box that fits
-    if largest < area[0]:  # impossible (e.g. a 0.08 near-square box in a 1000x50 strip): the largest box
-        np.testing.assert_allclose(fraction, largest, rtol=1e-3)
-        return
-    assert fraction.min() >= area[0] * (1 - 1e-4) and fraction.max() <= area[1] * (1 + 1e-4)
-    if ratio[0] < ratio[1] and shape == (64, 64):  # the draws spread over the whole range
-        assert aspect.min() < ratio[0] * 1.1 and aspect.max() > ratio[1] / 1.1
+    assert (y >= 0).all() and (x >= 0).all() and (y + h <= height).all() and (x + w <= width).all()
+    whole = (h == height) & (w == width)  # the fallback when no try fits
+    inside = ((fraction >= area[0] - 1e-9) & (fraction <= area[1] + 1e-9)
+              & (aspect >= ratio[0] - 0.5 / h) & (aspect <= ratio[1] + 0.5 / h))  # whole pixels: w is rounded
+    assert (inside | whole).all()
+    if shape == (64, 64) or shape == (300, 451):  # roomy images: the ranges are met, and covered
+        assert inside.mean() > 0.99
+        if ratio[0] < ratio[1]:
+            assert aspect.min() < ratio[0] * 1.1 and aspect.max() > ratio[1] / 1.1
         assert fraction.min() < area[0] * 1.2 and fraction.max() > area[1] * 0.8
 
 
-def test_an_impossible_request_keeps_the_ratio_and_the_largest_area_that_fits():
+def test_an_impossible_request_falls_back_to_the_whole_image():
     boxes = augment.sample_crop_boxes(100, 100, 50, seed=1, area=(0.9, 1.0), ratio=(3.0, 4.0)).numpy()
-    y, x, h, w = boxes.T
-    np.testing.assert_allclose(w / h, 3.0, rtol=1e-4)
-    np.testing.assert_allclose(h * w / 100**2, 1 / 3, rtol=1e-3)
-    assert (y + h <= 100 + 1e-3).all() and (x + w <= 100 + 1e-3).all()
+    np.testing.assert_array_equal(boxes, np.tile([0, 0, 100, 100], (50, 1)))
+
+
+def test_sample_crop_boxes_checks_its_arguments():
+    for n in (0, 2.5, True):
+        with pytest.raises(ValueError, match="n must"):
+            augment.sample_crop_boxes(10, 10, n, seed=1)
+    with pytest.raises(ValueError, match="height and width"):
+        augment.sample_crop_boxes(0, 10, 5, seed=1)
 
 
 @pytest.mark.parametrize("area, ratio, message", [
@@ -263,17 +267,17 @@ def test_brightness_multiplies_by_the_factor():
     np.testing.assert_allclose(result, GRAYISH * 0.75, atol=1e-6)
 
 
-def test_contrast_keeps_the_mean_gray_and_scales_the_spread():
+def test_contrast_keeps_the_mean_and_scales_the_spread():
     result = augment.random_contrast(GRAYISH, seed=1, factor=(0.5, 0.5)).numpy()
-    np.testing.assert_allclose(result @ LUMA, GRAYISH @ LUMA * 0.5 + (GRAYISH @ LUMA).mean() * 0.5, atol=1e-5)
-    assert result.std() < GRAYISH.std() * 0.6
+    np.testing.assert_allclose(result, GRAYISH * 0.5 + GRAYISH.mean() * 0.5, atol=1e-5)
+    assert abs(result.mean() - GRAYISH.mean()) < 1e-5 and result.std() < GRAYISH.std() * 0.6
 
 
 def test_brightness_then_contrast_compose_as_documented():
     image = GRAYISH * 0.6
     result = augment.color_jitter(image, 1, brightness=(1.2, 1.2), contrast=(0.5, 0.5), saturation=0, hue=0)
     brighter = image * 1.2
-    expected = 0.5 * brighter + 0.5 * (brighter @ LUMA).mean()
+    expected = 0.5 * brighter + 0.5 * brighter.mean()
     np.testing.assert_allclose(result.numpy(), expected, atol=1e-5)
 
 
