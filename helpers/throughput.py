@@ -140,3 +140,21 @@ def images_per_second(batches, epochs: int = 3, warmup: int = 1) -> float:
     """Images per second over one epoch: the median of ``epochs`` timed epochs after ``warmup``."""
     times, images = epoch_seconds(batches, epochs, warmup)
     return images / float(np.median(times))
+
+
+def simulated_training_seconds(batches, step_seconds: float, steps: int | None = None) -> float:
+    """Wall time of one pass in which every batch is followed by a training step of ``step_seconds``.
+
+    The step is a ``time.sleep``: a stand-in for work done elsewhere (an accelerator) while the CPU is free,
+    which is when ``prefetch`` pays off: the pipeline prepares the next batch during the step. ``steps``
+    limits the pass (needed for Keras generators, which never end).
+    """
+    if step_seconds < 0:
+        raise ValueError(f"step_seconds must be >= 0, got {step_seconds}")
+    steps = steps if steps is not None else (len(batches) if hasattr(batches, "on_epoch_end") else None)
+    start = time.perf_counter()
+    for step, _ in enumerate(batches):
+        time.sleep(step_seconds)
+        if steps is not None and step + 1 == steps:
+            break
+    return time.perf_counter() - start

@@ -60,3 +60,11 @@ def test_images_per_second_is_images_over_median_epoch(photo_folder, monkeypatch
     assert throughput.images_per_second(None) == 50.0
     with pytest.raises(ValueError, match="kind must be one of"):
         throughput.make_pipeline("e", photo_folder)
+
+
+def test_simulated_training_waits_one_step_per_batch(photo_folder):
+    batches = throughput.make_pipeline("a", photo_folder)  # 24 images: 1 batch of 24
+    assert throughput.simulated_training_seconds(batches, 0.3) >= 0.3
+    assert throughput.simulated_training_seconds(batches, 0.0, steps=1) < 5
+    with pytest.raises(ValueError, match="step_seconds"):
+        throughput.simulated_training_seconds(batches, -1)
