@@ -5,7 +5,8 @@
 // Options (JSON): base (server URL, no trailing slash), token, notebook (path under the server root),
 // workspace (a fresh JupyterLab workspace name), shots (folder for screenshots), name (screenshot prefix),
 // kernel (display name the notebook must start with), slider (regex source for the slider's label),
-// runTimeoutMs (Run All -> idle), widgetTimeoutMs, changeTimeoutMs, chromium (executable path).
+// codeCells (how many code cells have source, from the .ipynb), runTimeoutMs (Run All -> idle),
+// widgetTimeoutMs, changeTimeoutMs, chromium (executable path).
 //
 // Steps: open the notebook, check its kernel, Run > Run All Cells, wait until no cell is queued/running and
 // the kernel is idle, fail on any error/stderr output or on a code cell that did not run, find the slider whose
@@ -63,10 +64,11 @@ async function notebookState(page) {
     if (!panel) return null;
     const cells = [...panel.querySelectorAll('.jp-Notebook .jp-CodeCell')].map((cell, index) => {
       const prompt = (cell.querySelector('.jp-InputArea-prompt')?.textContent ?? '').trim();
-      const source = (cell.querySelector('.jp-InputArea-editor .cm-content')?.innerText ?? '').trim();
+      // textContent, not innerText: cells scrolled out of view (content-visibility) have no rendered text.
+      const source = (cell.querySelector('.jp-InputArea-editor .cm-content')?.textContent ?? '').trim();
       const errors = [...cell.querySelectorAll('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')]
-        .map((e) => e.innerText.slice(0, 1500));
-      const outputText = [...cell.querySelectorAll('.jp-OutputArea-output')].map((e) => e.innerText).join('\n');
+        .map((e) => e.textContent.slice(0, 1500));
+      const outputText = [...cell.querySelectorAll('.jp-OutputArea-output')].map((e) => e.textContent).join('\n');
       if (/Error displaying widget|Error rendering output/i.test(outputText)) errors.push(outputText.slice(0, 1500));
       return { index: index + 1, prompt, empty: source === '', errors };
     });
@@ -112,6 +114,21 @@ async function imageFingerprints(page, output) {
       src: img.src.slice(0, 80), shown: img.complete && img.naturalWidth > 0, hash: await digest(img),
     })));
   });
+}
+
+// Scroll the cell holding `target` to the top of the notebook and wait until it stays there: after Run All
+// the notebook keeps re-laying out the cells above it for a moment (content-visibility), which moves the view.
+async function bringIntoView(page, target) {
+  let last = null;
+  for (let i = 0; i < 20; i++) {
+    await target.evaluate((el) => (el.closest('.jp-Cell') ?? el).scrollIntoView({ block: 'start' }));
+    await page.waitForTimeout(250);
+    const box = await target.boundingBox();
+    const y = box ? Math.round(box.y) : null;
+    if (y !== null && y === last && y >= 0 && y < page.viewportSize().height / 2) return;
+    last = y;
+  }
+  log('warning: the cell did not settle in view; the screenshot may not show it');
 }
 
 async function shot(page, suffix) {
@@ -172,11 +189,16 @@ try {
   mark('run_all_done');
   const errors = errorsOf(ran.s);
   if (errors.length) throw new CheckFailed(stage, errors.join('\n\n'));
-  const skipped = ran.s.cells.filter((c) => !c.empty && !/\[\d+\]/.test(c.prompt));
-  if (skipped.length) {
-    throw new CheckFailed(stage, `code cells did not run: ${skipped.map((c) => `${c.index} ${c.prompt}`).join(', ')}`);
+  // Every code cell with source must have run (an empty cell never gets a number). The count of such cells
+  // comes from the .ipynb file (opts.codeCells), when given: the page may not have built every editor yet.
+  const numbered = ran.s.cells.filter((c) => /\[\d+\]/.test(c.prompt));
+  const expected = opts.codeCells ?? ran.s.cells.filter((c) => !c.empty).length;
+  if (numbered.length < expected) {
+    const notRun = ran.s.cells.filter((c) => !c.empty && !/\[\d+\]/.test(c.prompt));
+    throw new CheckFailed(stage, `only ${numbered.length} of ${expected} code cells ran; not run: ` +
+      notRun.map((c) => `cell ${c.index} ${c.prompt}`).join(', '));
   }
-  details.executed_cells = ran.s.cells.filter((c) => !c.empty).length;
+  details.executed_cells = numbered.length;
   log(`all ${details.executed_cells} code cells ran, no error output`);
 
   stage = 'widget';
@@ -190,11 +212,11 @@ try {
     await slider.waitFor({ state: 'visible', timeout: opts.widgetTimeoutMs });
   } catch {
     const labels = await page.locator(`${PANEL} .widget-slider .widget-label`).allInnerTexts();
-    throw new CheckFailed(stage, `no slider labelled /${opts.slider}/i rendered within ${opts.widgetTimeoutMs / 1000}s ` +
-      `(sliders found: ${JSON.stringify(labels)})`);
+    throw new CheckFailed(stage, `no slider labelled /${opts.slider}/i rendered within ` +
+      `${opts.widgetTimeoutMs / 1000}s (sliders found: ${JSON.stringify(labels)})`);
   }
-  await output.scrollIntoViewIfNeeded();
   const handle = slider.locator('.noUi-handle').first();
+  await bringIntoView(page, output);
   await waitFor(page, 'the explorer\'s image(s) to be shown', opts.widgetTimeoutMs, async () => {
     const prints = await imageFingerprints(page, output);
     return { done: prints.length > 0 && prints.every((p) => p.shown),
@@ -206,6 +228,7 @@ try {
   details.images = before.length;
   log(`explorer: slider '${details.slider_label}' = ${valueBefore}, ${before.length} image(s)`);
   mark('widget_rendered');
+  await bringIntoView(page, output); // again: the picture may have changed the layout
   await shot(page, '1-before');
 
   stage = 'slider';
@@ -237,7 +260,8 @@ try {
   if (late.length) throw new CheckFailed(stage, late.join('\n\n'));
   details.changed_images = after.filter((p, i) => !before[i] || p.hash !== before[i].hash).length;
   mark('image_changed');
-  await page.waitForTimeout(300); // let the new image paint before the screenshot
+  await handle.evaluate((el) => el.blur()); // the same framing as 'before', without the focus ring
+  await bringIntoView(page, output);
   await shot(page, '2-after');
   result = { ok: true, stage: 'done', message: 'all checks passed' };
 } catch (err) {
@@ -245,6 +269,10 @@ try {
   exitCode = err instanceof CheckFailed || stage !== 'launch' ? 1 : 2;
   result = { ok: false, stage: err.stage ?? stage, message: String(err.message ?? err) };
   if (page) {
+    try { // show the first error output, if there is one
+      const error = page.locator(`${PANEL} .jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]`);
+      if (await error.count()) await bringIntoView(page, error.first());
+    } catch { /* keep the view as it is */ }
     try { await shot(page, 'failure'); } catch { /* the page may be gone */ }
   }
 } finally {

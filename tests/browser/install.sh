@@ -4,7 +4,7 @@
 #   bash tests/browser/install.sh
 #
 # Needs: Debian's chromium and chromium-driver (apt-get, as root or with passwordless sudo), Node.js >= 18 with
-# npm, and playwright-core from npm (`npm ci`, the version pinned in package-lock.json). No browser is ever
+# npm, and playwright-core from npm; also a small Chinese font (fonts-wqy-microhei) for readable screenshots (`npm ci`, the version pinned in package-lock.json). No browser is ever
 # downloaded: the test drives /usr/bin/chromium (or $COURSE_CHROMIUM).
 #
 # Exit status:  0  ready: run  python -m pytest -m browser tests/browser
@@ -25,14 +25,19 @@ as_root() {
   fi
 }
 
+# apt_install PACKAGE...: returns 0 when installed, else prints why and returns non-zero.
+updated=""
 apt_install() {
-  command -v apt-get >/dev/null || skip "no apt-get on this machine: install $* with your package manager"
+  command -v apt-get >/dev/null || { echo "no apt-get on this machine: install $* with your package manager" >&2; return 1; }
+  as_root true || { echo "not root and no passwordless sudo: install $* yourself (apt-get install $*)" >&2; return 1; }
   say "apt-get install $*"
-  as_root true || skip "not root and no passwordless sudo: install $* yourself (apt-get install $*)"
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null \
-    || skip "apt-get update failed (no access to the Debian package mirror?)"
+  if [ -z "$updated" ]; then
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null \
+      || { echo "apt-get update failed (no access to the Debian package mirror?)" >&2; return 1; }
+    updated=1
+  fi
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null \
-    || skip "apt-get install $* failed"
+    || { echo "apt-get install $* failed" >&2; return 1; }
 }
 
 # 1. Chromium and its driver, from Debian.
@@ -40,16 +45,22 @@ if [ ! -x "$chromium" ] || ! command -v chromedriver >/dev/null; then
   if [ -n "${COURSE_CHROMIUM:-}" ] && [ ! -x "$chromium" ]; then
     skip "COURSE_CHROMIUM=$chromium is not an executable"
   fi
-  apt_install chromium chromium-driver
+  apt_install chromium chromium-driver || skip "could not install chromium and chromium-driver (see above)"
 fi
 [ -x "$chromium" ] || skip "no Chromium at $chromium after installing (set COURSE_CHROMIUM to its path)"
 chromium_version="$("$chromium" --version 2>/dev/null | head -n 1)"
 [ -n "$chromium_version" ] || skip "$chromium does not start (\`$chromium --version\` printed nothing)"
 
+# A Chinese font, so the screenshots show the course's Chinese headings instead of empty boxes (cosmetic:
+# the test does not need it, so a failure here is only a warning).
+if ! { command -v fc-list >/dev/null && [ -n "$(fc-list :lang=zh 2>/dev/null)" ]; }; then
+  apt_install fonts-wqy-microhei || echo "warning: no Chinese font: screenshots will show boxes for Chinese text" >&2
+fi
+
 # 2. Node.js and npm.
 node_major() { node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
 if ! command -v node >/dev/null || ! command -v npm >/dev/null || [ "$(node_major)" -lt 18 ]; then
-  apt_install nodejs npm
+  apt_install nodejs npm || skip "could not install Node.js and npm (see above)"
 fi
 command -v node >/dev/null && command -v npm >/dev/null || skip "Node.js or npm is missing"
 [ "$(node_major)" -ge 18 ] || skip "Node.js $(node --version) is too old: playwright-core needs 18 or newer"

@@ -109,11 +109,13 @@ class LabServer:
         shots.mkdir(parents=True, exist_ok=True)
         for old in shots.glob(f"{name}-*.png"):  # no stale 'after' beside a fresh failure
             old.unlink()
+        cells = json.loads((self.root / notebook).read_text())["cells"]
+        code_cells = sum(1 for c in cells if c["cell_type"] == "code" and "".join(c["source"]).strip())
         options = {
             "base": self.base, "token": self.token, "notebook": notebook, "name": name, "shots": str(shots),
             "workspace": f"{name}-{secrets.token_hex(4)}", "kernel": KERNEL_DISPLAY_NAME, "slider": slider,
             "runTimeoutMs": run_timeout_s * 1000, "widgetTimeoutMs": widget_timeout_s * 1000,
-            "changeTimeoutMs": change_timeout_s * 1000, "chromium": CHROMIUM,
+            "changeTimeoutMs": change_timeout_s * 1000, "chromium": CHROMIUM, "codeCells": code_cells,
         }
         driver = subprocess.Popen(["node", str(DRIVER), json.dumps(options)], cwd=HERE, text=True,
                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)

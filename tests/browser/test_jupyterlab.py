@@ -10,6 +10,7 @@ those of the fixture notebooks to screenshots/test-of-the-test/.
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -63,10 +64,28 @@ def test_a_working_widget_passes(lab, screenshots):
 def test_the_check_fails_on_a_broken_explorer(lab, screenshots, fixture, stage, says):
     """Test of the test: the same check, pointed at a broken explorer, fails at the right step, for the right
     reason (not because the browser or server broke)."""
-    with pytest.raises(LabCheckFailed) as caught:
+    with pytest.raises(LabCheckFailed) as caught:  # the control above renders and updates in about 1 s
         lab.check_notebook(f"fixtures/{fixture}.ipynb", name=fixture, shots=screenshots / "test-of-the-test",
-                           slider="seed", widget_timeout_s=15, change_timeout_s=15)
+                           slider="seed", widget_timeout_s=8, change_timeout_s=8)
     failure = caught.value  # a LabDriverError (browser or server broke) is not caught: the test errors
     assert failure.stage == stage, failure
     assert re.search(says, failure.message), failure.message
     assert any(p.endswith("-failure.png") for p in failure.report["screenshots"])
+
+
+def test_the_check_fails_when_notebook_01_explorer_cell_is_broken(lab, screenshots):
+    """Test of the test on the real notebook: a copy of notebook 01 whose explorer cell passes a batch instead
+    of one image (the explorer raises ValueError) must fail the check at Run All."""
+    nb = json.loads((lab.root / NOTEBOOK).read_text())
+    cells = [c for c in nb["cells"] if c["cell_type"] == "code" and "augmentation_explorer(" in "".join(c["source"])]
+    assert cells, f"no cell of {NOTEBOOK} calls widgets.augmentation_explorer(...): update this test"
+    source = "".join(cells[0]["source"])
+    broken, count = re.subn(r"augmentation_explorer\((\w+)", r"augmentation_explorer(\1[None]", source, count=1)
+    assert count == 1, f"cannot break the explorer call in: {source!r}"
+    cells[0]["source"] = broken
+    (lab.root / "fixtures" / "01_broken_explorer.ipynb").write_text(json.dumps(nb))
+    with pytest.raises(LabCheckFailed) as caught:
+        lab.check_notebook("fixtures/01_broken_explorer.ipynb", name="01_broken_explorer",
+                           shots=screenshots / "test-of-the-test", slider=SEED_SLIDER, widget_timeout_s=15)
+    assert caught.value.stage == "run-all", caught.value
+    assert "ValueError" in caught.value.message and "augmentation_explorer" in caught.value.message
