@@ -117,6 +117,8 @@ NB_SETUP = "00_setup_check"
 NB_AUG = "01_image_augmentation"
 NB_IDG = "02_image_data_generator"
 NB_FT = "03_fine_tuning_hotdog"
+NB_SPEED = "04_input_pipeline_speed"
+TESTS = "the unit tests"
 
 _ALL: tuple[Asset, ...] = (
     Asset(
@@ -144,19 +146,20 @@ _ALL: tuple[Asset, ...] = (
                     for n, count in _FASHION),
     ),
     Asset(
-        "chelsea", "the cat photo (Chelsea), 451x300 RGB", "CC0 (scikit-image data)", (NB_AUG, NB_IDG),
+        "chelsea", "the cat photo (Chelsea), 451x300 RGB", "CC0 (scikit-image data)", (NB_AUG, NB_FT),
         files=(_mirrored("images/chelsea.png", "data", (f"{SKIMAGE_DATA}chelsea.png",),
                          "sha256:" + _SUMS["images/chelsea.png"], "images/chelsea.png", validators.image),),
     ),
     Asset(
         "coffee", "a cup of coffee, 600x400 RGB (an ImageNet model says 'espresso')", "CC0 (scikit-image data)",
-        (NB_AUG, NB_FT),
+        (NB_SETUP, NB_AUG, NB_FT),
         files=(_mirrored("images/coffee.png", "data", (f"{SKIMAGE_DATA}coffee.png",),
                          "sha256:" + _SUMS["images/coffee.png"], "images/coffee.png", validators.image),),
     ),
     Asset(
         "hotdog-mini", "200 food photos, hot dog or not: train 80+80, test 20+20 (the course default)",
-        "AGPL-3.0 (repo truepositive/hotdog_nothotdog); photos appear to come from Food-101/Kaggle", (NB_FT,),
+        "AGPL-3.0 (repo truepositive/hotdog_nothotdog); photos appear to come from Food-101/Kaggle",
+        (NB_SETUP, NB_IDG, NB_FT, NB_SPEED),
         archive=ArchiveSpec(
             FileSpec("downloads/hotdog-mini.zip", "data",
                      (f"https://github.com/truepositive/hotdog_nothotdog/archive/{HOTDOG_MINI_COMMIT}.zip",),
@@ -182,7 +185,7 @@ _ALL: tuple[Asset, ...] = (
     ),
     Asset(
         "imagenet-class-index", "ImageNet class names, for decode_predictions (class 934 is 'hotdog')",
-        "Apache-2.0 (Keras)", (NB_FT,),
+        "Apache-2.0 (Keras)", (NB_SETUP, NB_FT),
         files=(_mirrored("models/imagenet_class_index.json", "keras",
                          ("https://storage.googleapis.com/download.tensorflow.org/data/imagenet_class_index.json",),
                          "md5:c2c37ea517e94d9795004a39431a14cb", "keras/models/imagenet_class_index.json",
@@ -190,7 +193,7 @@ _ALL: tuple[Asset, ...] = (
     ),
     Asset(
         "mobilenet-v2", "MobileNetV2 (alpha 1.0, 224x224) ImageNet weights, with and without the top",
-        "Apache-2.0", (NB_FT,),
+        "Apache-2.0", (NB_SETUP, NB_FT),
         files=(_keras_model_file("mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224.h5", "mobilenet_v2"),
                _keras_model_file("mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224_no_top.h5",
                                  "mobilenet_v2")),
@@ -198,7 +201,7 @@ _ALL: tuple[Asset, ...] = (
     ),
     Asset(
         "mobilenet-0.25", "MobileNet (alpha 0.25, 224x224) ImageNet weights: tiny and fast, for quick tests",
-        "Apache-2.0", (NB_FT,),
+        "Apache-2.0", (TESTS,),
         files=(_keras_model_file("mobilenet_2_5_224_tf.h5", "mobilenet"),
                _keras_model_file("mobilenet_2_5_224_tf_no_top.h5", "mobilenet")),
     ),
