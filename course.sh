@@ -5,6 +5,8 @@
 #   ./course.sh test         set everything up, then run every test (unit tests + all notebooks)
 #   ./course.sh regenerate   re-execute every notebook top to bottom and store its outputs
 #   ./course.sh setup        only set up: virtual environment, packages, Jupyter kernel, course data
+#   ./course.sh browser-test set up, then open notebook 01 in JupyterLab in headless Chromium and test the explorer
+#                            (installs Chromium and playwright-core first; screenshots go to screenshots/)
 #
 # Options (before or after the command):
 #   --mirror DIR   take the data from a course mirror folder instead of the internet
@@ -26,12 +28,12 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --mirror) mirror="${2:?--mirror needs a folder}"; shift 2 ;;
     --mirror=*) mirror="${1#--mirror=}"; shift ;;
-    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    start|test|regenerate|setup) [ -z "$command" ] && command="$1" || extra+=("$1"); shift ;;
+    -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    start|test|regenerate|setup|browser-test) [ -z "$command" ] && command="$1" || extra+=("$1"); shift ;;
     *) extra+=("$1"); shift ;;
   esac
 done
-[ -n "$command" ] || { echo "usage: ./course.sh start|test|regenerate|setup [--mirror DIR]  (see --help)" >&2; exit 2; }
+[ -n "$command" ] || { echo "usage: ./course.sh start|test|regenerate|setup|browser-test [--mirror DIR]  (see --help)" >&2; exit 2; }
 
 # TensorFlow's C++ start-up lines must never reach a stored notebook output (see README, "Why the kernel
 # is configured"). The course kernel keeps them in the terminal; this quietens the rest.
@@ -75,6 +77,15 @@ case "$command" in
     "$venv/bin/python" -m pytest tests "${extra[@]+"${extra[@]}"}"
     say "notebooks (nbval: every cell runs and its stored output matches)"
     "$venv/bin/python" -m pytest notebooks ;;
+  browser-test)
+    say "browser test: installing Chromium and playwright-core if needed"
+    status=0
+    bash tests/browser/install.sh || status=$?
+    case "$status" in
+      0) "$venv/bin/python" -m pytest -m browser tests/browser -rs "${extra[@]+"${extra[@]}"}" ;;
+      3) echo "SKIPPED: the browser test could not be set up on this machine (reason above)." ;;
+      *) exit "$status" ;;
+    esac ;;
   regenerate)
     notebooks=("${extra[@]+"${extra[@]}"}")
     [ ${#notebooks[@]} -gt 0 ] || notebooks=(notebooks/[0-9]*.ipynb)

@@ -63,7 +63,9 @@ def make_pipeline(kind: str, folder: str | Path, *, parallel: bool = True, prefe
     """An iterable of ``(images, labels)`` batches for one epoch over ``folder``: float32 in [0, 1], 224x224.
 
     ``parallel`` and ``prefetch`` switch ``num_parallel_calls=AUTOTUNE`` and ``.prefetch(AUTOTUNE)`` on or
-    off for the ``tf.data`` pipelines (``"a"``, ``"c"``, ``"d"``), to show what each one buys.
+    off for the ``tf.data`` pipelines (``"a"``, ``"c"``, ``"d"``), to show what each one buys (``parallel=False``
+    also turns off tf.data's own automatic map parallelisation, and ``prefetch=False`` its automatic prefetch,
+    for ``"a"`` and ``"d"``).
     The ``"b"`` generator loops forever: :func:`images_per_second` stops it after one epoch.
     """
     import keras
@@ -114,6 +116,10 @@ def make_pipeline(kind: str, folder: str | Path, *, parallel: bool = True, prefe
     # between threads (see helpers.augment.augment_dataset). Applied to (a) too, so the ceiling is fair.
     options = tf.data.Options()
     options.threading.max_intra_op_parallelism = 1
+    # tf.data silently parallelises a stateless map and injects a prefetch by itself: switch these off when a
+    # sequential pipeline or one without prefetch is asked for, so the comparison shows what each one buys.
+    options.experimental_optimization.map_parallelization = parallel
+    options.experimental_optimization.inject_prefetch = prefetch
     dataset = dataset.with_options(options).batch(BATCH)
     return dataset.prefetch(tf.data.AUTOTUNE) if prefetch else dataset
 

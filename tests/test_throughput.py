@@ -68,3 +68,11 @@ def test_simulated_training_waits_one_step_per_batch(photo_folder):
     assert throughput.simulated_training_seconds(batches, 0.0, steps=1) < 5
     with pytest.raises(ValueError, match="step_seconds"):
         throughput.simulated_training_seconds(batches, -1)
+
+
+def test_sequential_and_no_prefetch_switch_off_tf_data_own_optimisations(photo_folder):
+    plain = throughput.make_pipeline("d", photo_folder, parallel=False, prefetch=False).options()
+    assert plain.experimental_optimization.map_parallelization is False
+    assert plain.experimental_optimization.inject_prefetch is False
+    fast = throughput.make_pipeline("d", photo_folder).options()
+    assert fast.experimental_optimization.map_parallelization is True
