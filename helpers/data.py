@@ -232,22 +232,23 @@ def load_image(path, size: int):
 
 
 def augment_image(image, seed):
-    """Random flip, crop (72-100 % of each side, resized back) and brightness (+-20); stateless.
+    """The training augmentation of notebook 03, one call to :func:`helpers.augment.pipeline`.
 
-    ``seed`` is a shape-(2,) integer tensor: the same seed gives the same result.
-    Keeps the 0..255 range and the shape.
+    A left-right flip (p = 0.5), a random crop of 50-100 % of the area (square, as the images are) resized back,
+    and brightness x0.85-1.15; stateless: ``seed`` is a shape-(2,) integer tensor and the same seed gives the
+    same result. Takes and returns float32 RGB in 0..255 of shape (size, size, 3).
     """
     import tensorflow as tf
 
-    seeds = tf.random.experimental.stateless_split(tf.cast(seed, tf.int64), 4)
-    size = tf.shape(image)[:2]
-    image = tf.image.stateless_random_flip_left_right(image, seeds[0])
-    scale = tf.random.stateless_uniform([], seeds[1], 0.72, 1.0)
-    crop = tf.cast(tf.cast(size, tf.float32) * scale, tf.int32)
-    image = tf.image.stateless_random_crop(image, tf.concat([crop, [3]], 0), seeds[2])
-    image = tf.image.resize(image, size)
-    image = tf.image.stateless_random_brightness(image, 20.0, seeds[3])
-    return tf.clip_by_value(image, 0.0, 255.0)
+    from helpers import augment
+
+    height, width = image.shape[:2]
+    if height is None or width is None:
+        raise ValueError(f"augment_image needs an image of known size, got shape {image.shape}")
+    unit = tf.clip_by_value(tf.cast(image, tf.float32) / 255.0, 0.0, 1.0)  # helpers.augment takes floats in 0..1
+    out = augment.pipeline(unit, seed, size=(height, width), area=(0.5, 1.0), ratio=(1.0, 1.0), brightness=0.15,
+                           contrast=0.0, saturation=0.0, hue=0.0)
+    return out * 255.0
 
 
 def image_dataset(paths_: list[Path], labels, *, size: int, batch_size: int = 32, shuffle: bool = False,
