@@ -207,9 +207,9 @@ def download(url: str, dest: Path, label: str | None = None, timeout: float = 30
         length = response.headers.get("Content-Length")
         total = have + int(length) if length is not None else None
         progress = Progress(label or dest.name, total)
+        done = have
         try:
             with open(part, "ab" if resumed else "wb") as out:
-                done = have
                 while block := response.read(CHUNK):
                     out.write(block)
                     done += len(block)
@@ -364,16 +364,19 @@ def install_one(asset: Asset, mirror: str | Path | None = None, force: bool = Fa
     mirror = Path(mirror).expanduser().resolve() if mirror else None
     if mirror is not None and not mirror.is_dir():
         raise FetchError(f"mirror folder {mirror} does not exist.")
-    if not force and state(asset).status == "installed":
-        return Outcome(asset.name, True, "already installed")
     try:
         if asset.archive:
+            if not force and state(asset).status == "installed":
+                return Outcome(asset.name, True, "already installed")
             _install_archive(asset, mirror)
         else:
-            for spec in asset.files:
+            # Each file is checked once: good ones are kept, missing or bad ones fetched.
+            wanted = [spec for spec in asset.files if force or not target_path(spec).is_file()
+                      or _file_problem(spec, target_path(spec)) is not None]
+            if not wanted:
+                return Outcome(asset.name, True, "already installed")
+            for spec in wanted:
                 dest = target_path(spec)
-                if not force and dest.is_file() and _file_problem(spec, dest) is None:
-                    continue
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 if mirror is not None:
                     _copy_from_mirror(spec, mirror, dest)

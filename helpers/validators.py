@@ -65,14 +65,12 @@ def imagenet_class_index(path: Path) -> None:
 
 
 def image(path: Path) -> None:
-    """Any image file Pillow can decode completely."""
-    from PIL import Image, UnidentifiedImageError
+    """An image file that decodes completely, in a format TensorFlow reads (:func:`helpers.data.image_problem`)."""
+    from helpers.data import image_problem  # helpers.data imports the registry, which imports this module
 
-    try:
-        with Image.open(path) as im:
-            im.load()
-    except (OSError, UnidentifiedImageError) as err:
-        raise ValueError(f"{path.name} is not a readable image ({err})") from err
+    problem = image_problem(path)
+    if problem is not None:
+        raise ValueError(f"{path.name} is not a readable image ({problem})")
 
 
 def mnist_npz(path: Path) -> None:
