@@ -6,7 +6,6 @@ does not: structure, a clean in-order run, the course kernel, no log noise.
 
 from __future__ import annotations
 
-import ast
 import json
 import re
 import sys
@@ -20,7 +19,6 @@ from helpers.paths import PROJECT_ROOT
 NOTEBOOKS = sorted((PROJECT_ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 MACHINE_PATH = re.compile(r"(/(root|tmp|home|work|Users)/|site-packages|\\\\Users\\\\)")
 MAX_CELL_LINES = 25
-MAX_FUNCTION_LINES = 6
 
 
 def load(path: Path) -> dict:
@@ -81,17 +79,12 @@ def test_no_errors_stderr_or_machine_paths_in_outputs(notebook):
             assert not MACHINE_PATH.search(blob), f"{name}: cell {i} output shows a machine-specific path"
 
 
-def test_cells_are_short_and_functions_live_in_helpers(notebook):
+def test_cells_are_short(notebook):
+    """Cells stay short by splitting ideas; a function a lesson teaches is written out in its cell."""
     name, nb = notebook
     for i, cell in enumerate(code_cells(nb), 1):
         source = "".join(cell["source"])
         assert len(source.splitlines()) <= MAX_CELL_LINES, f"{name}: cell {i} is over {MAX_CELL_LINES} lines"
-        cleaned = "\n".join(line for line in source.splitlines() if not line.lstrip().startswith(("!", "%")))
-        for node in ast.walk(ast.parse(cleaned)):
-            if isinstance(node, ast.FunctionDef):
-                length = node.end_lineno - node.lineno + 1
-                assert length <= MAX_FUNCTION_LINES, (
-                    f"{name}: cell {i} defines {node.name}() in {length} lines: move it into helpers/")
 
 
 def test_training_cells_print_one_line_per_epoch(notebook):
