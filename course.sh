@@ -71,7 +71,13 @@ case "$command" in
   setup) ;;
   start)
     say "opening the course in JupyterLab (stop it with Ctrl-C)"
-    exec "$venv/bin/jupyter" lab notebooks/00_setup_check.ipynb "${extra[@]+"${extra[@]}"}" ;;
+    lab_args=()
+    # Classroom containers run as root, which JupyterLab refuses without this flag.
+    if [ "$(id -u)" -eq 0 ]; then
+      echo "running as root (as in many containers): starting JupyterLab with --allow-root"
+      lab_args+=(--allow-root)
+    fi
+    exec "$venv/bin/jupyter" lab notebooks/00_setup_check.ipynb ${lab_args[@]+"${lab_args[@]}"} "${extra[@]+"${extra[@]}"}" ;;
   test)
     say "unit tests"
     "$venv/bin/python" -m pytest tests "${extra[@]+"${extra[@]}"}"
