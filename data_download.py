@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Fetch the course's datasets, photos and pretrained weights.
 
-Every file is checked after it arrives (the source's published checksum, or
-the mirror's SHA256SUMS, or by loading it where the source publishes none) and
-only then moved into place.  Course data goes to ./data (or $COURSE_DATA_DIR);
+Every file is checked after it arrives against the checksum pinned in the
+course (or, where the public source publishes none, by loading it) and only
+then moved into place; a mirror's SHA256SUMS is an extra check.  Files you
+added to an installed folder are kept (--force moves them aside).  Course data goes to ./data (or $COURSE_DATA_DIR);
 Keras files go to the Keras cache ($KERAS_HOME, default ~/.keras) so that
 stock calls like keras.applications.MobileNetV2(weights="imagenet") work offline.
 """
@@ -11,6 +12,7 @@ stock calls like keras.applications.MobileNetV2(weights="imagenet") work offline
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from helpers import assets, fetch, paths
@@ -38,8 +40,26 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--mirror", metavar="DIR",
                         help="copy from a course mirror folder instead of downloading")
     parser.add_argument("--list", action="store_true", help="show each asset's state and exit")
-    parser.add_argument("--force", action="store_true", help="re-install even if already installed")
+    parser.add_argument("--force", action="store_true",
+                        help="re-install even if already installed (your own files in a photo folder are moved "
+                             "aside, never deleted)")
     return parser.parse_args(argv)
+
+
+def folder_problem(writable: bool) -> str | None:
+    """What is wrong with the two folders the course writes to, in one line, or None."""
+    for variable, folder in (("COURSE_DATA_DIR", paths.data_dir()), ("KERAS_HOME", paths.keras_home())):
+        if folder.exists() and not folder.is_dir():
+            return (f"{folder} is a file, not a folder: point {variable} at a folder "
+                    f"(or unset it to use the default).")
+        if writable:
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as err:
+                return f"cannot create {folder} ({err.strerror}): point {variable} at a folder you can write to."
+            if not os.access(folder, os.W_OK | os.X_OK):
+                return f"cannot write to {folder}: make it writable, or point {variable} at a folder you can write to."
+    return None
 
 
 def show_list() -> int:
@@ -58,11 +78,29 @@ def show_list() -> int:
     if lacking:
         print(f"\n{lacking} required asset(s) not installed: run `python data_download.py` "
               "(or add --mirror DIR when offline).")
-    return 0
+    return 1 if lacking else 0
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    try:
+        return run(args)
+    except KeyboardInterrupt:
+        print("\ninterrupted; run again to resume", file=sys.stderr)
+        return 130
+    except fetch.FetchError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    except OSError as err:
+        print(f"error: {fetch.os_error_message(err)}", file=sys.stderr)
+        return 1
+
+
+def run(args: argparse.Namespace) -> int:
+    problem = folder_problem(writable=not args.list)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 1
     if args.list:
         return show_list()
     unknown = [n for n in args.names if n not in assets.ASSETS]
@@ -74,11 +112,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.mirror and not args.names:
         # From a mirror, optional online-only assets are simply not there: skip, don't fail.
         names = [n for n in names if any(s.mirror_path for s in assets.get(n).specs())]
-    try:
-        outcomes = fetch.install(names, mirror=args.mirror, force=args.force)
-    except fetch.FetchError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 1
+    mirror = fetch.mirror_folder(args.mirror)
+    outcomes = fetch.install(names, mirror=mirror, force=args.force)
     failed = [o for o in outcomes if not o.ok]
     if not failed:
         print(f"\nall {len(outcomes)} asset(s) installed and verified.")
@@ -87,7 +122,9 @@ def main(argv: list[str] | None = None) -> int:
     for outcome in failed:
         asset = assets.get(outcome.asset)
         print(f"  {asset.name:<22}needed by {', '.join(asset.needed_by)}", file=sys.stderr)
-    if not args.mirror:
+    if args.mirror:
+        print("Each message above says what to do; then run the same command again.", file=sys.stderr)
+    else:
         print("If this machine is offline or behind a firewall, copy the files from a course mirror\n"
               "instead: python data_download.py --mirror /path/to/mirror", file=sys.stderr)
     return 1

@@ -1,4 +1,4 @@
-"""The registry of every file the course uses: what it is, where it comes from, where it goes.
+"""The registry of every file the course uses, and the rule that says whether it is installed.
 
 Nothing here touches the network; :mod:`helpers.fetch` does the work and
 ``data_download.py`` is its command line.  Each :class:`Asset` is one thing a
@@ -6,13 +6,14 @@ learner can name (``python data_download.py hotdog-mini``) and is made of one
 or more :class:`FileSpec` (single files) or one :class:`ArchiveSpec` (a zip
 that is unpacked into a folder).
 
-Checksums: ``online_hash`` is what the *public source* publishes (Keras'
-hashes, d2l's SHA-1, ...), written ``"sha256:..."``, ``"sha1:..."`` or
-``"md5:..."``; ``None`` means the source publishes none, and the file is then
-checked by loading it (``validate``).  ``mirror_sha256`` is the sha256 of the
-course mirror's copy, which is not always byte-identical to the public file
-(see the mirror's MANIFEST.md); a copy from a mirror is verified against the
-mirror's own ``SHA256SUMS``.
+Trust: the checksums pinned here decide.  ``online_hash`` is what the public
+source publishes (``"sha256:..."``, ``"sha1:..."`` or ``"md5:..."``);
+``mirror_sha256`` is the course mirror's copy, pinned in
+``checksums/mirror.sha256`` (the mirror's copy is not always byte-identical to
+the public file, see its MANIFEST.md).  A file that matches no pinned checksum
+is refused, except where the public source publishes none (``online_hash is
+None``): then a file that passes its load-check (``validate``) is accepted.
+A mirror's own ``SHA256SUMS`` can add a check, never replace one.
 
 Example::
 
@@ -23,17 +24,21 @@ Example::
 
 from __future__ import annotations
 
+import hashlib
+import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from helpers import validators
+from helpers import paths, validators
 
 KERAS_DATASETS = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
 KERAS_APPS = "https://storage.googleapis.com/tensorflow/keras-applications/"
 SKIMAGE_DATA = "https://raw.githubusercontent.com/scikit-image/scikit-image/v0.26.0/skimage/data/"
 HOTDOG_MINI_COMMIT = "c719396d87a52102a78a683ac4394086a4a7190a"
 CHECKSUM_DIR = Path(__file__).resolve().parent / "checksums"
+RECEIPT = ".installed.json"  # written last into an unpacked folder: each file's sha256
 
 
 @dataclass(frozen=True)
@@ -47,7 +52,9 @@ class FileSpec:
     mirror_path: str | None = None  # path inside a course mirror, None if no mirror has it
     mirror_sha256: str | None = None  # sha256 of the mirror's copy
     size: int | None = None  # bytes of the mirror's copy (None: not in the mirror)
-    validate: Callable[[Path], None] | None = None  # load-check, used when no hash applies
+    validate: Callable[[Path], None] | None = None  # load-check, only where the source publishes no hash
+    convert: Callable[[bytes], bytes] | None = None  # turns the verified source into the installed file
+    installed_sha256: str | None = None  # with convert: the sha256 of the installed file
 
 
 @dataclass(frozen=True)
@@ -84,35 +91,51 @@ class Asset:
         return (self.archive.archive,) if self.archive else self.files
 
 
-def _read_mirror_table() -> tuple[dict[str, str], dict[str, int]]:
-    """sha256 and size of each mirror file, from the course's copy of the mirror's checksum list."""
-    sums, sizes = {}, {}
-    for line in (CHECKSUM_DIR / "mirror.sha256").read_text().splitlines():
-        if line.strip() and not line.startswith("#"):
-            sha, size, path = line.split()
-            sums[path], sizes[path] = sha, int(size)
-    return sums, sizes
+def read_checksums(path: Path, fields: int) -> list[tuple[str, ...]]:
+    """The one parser of checksum lists: ``<sha256> <field> ...`` per line; blank lines and ``#`` comments skipped.
+
+    Raises ``ValueError`` naming the file and line for anything else (a line
+    with the wrong number of fields, a checksum that is not 64 hex digits, a
+    file that is not UTF-8 text).
+    """
+    path = Path(path)
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise ValueError(f"{path.name} is not UTF-8 text (byte {err.start})") from None
+    rows = []
+    for number, line in enumerate(text.splitlines(), 1):
+        tokens = line.split()
+        if not tokens or tokens[0].startswith("#"):
+            continue
+        if len(tokens) != fields or not re.fullmatch(r"[0-9a-fA-F]{64}", tokens[0]):
+            raise ValueError(f"{path.name}, line {number}: expected a sha256 and {fields - 1} more field(s), "
+                             f"found {line.strip()[:80]!r}")
+        rows.append((tokens[0].lower(), *tokens[1:]))
+    return rows
 
 
-_SUMS, _SIZES = _read_mirror_table()
+_SUMS, _SIZES = {}, {}
+for _sha, _size, _path in read_checksums(CHECKSUM_DIR / "mirror.sha256", 3):
+    _SUMS[_path], _SIZES[_path] = _sha, int(_size)
 
 
 def _mirrored(target: str, root: str, urls: tuple[str, ...], online_hash: str | None,
-              mirror_path: str, validate: Callable[[Path], None] | None) -> FileSpec:
-    return FileSpec(target, root, urls, online_hash, mirror_path, _SUMS[mirror_path],
-                    _SIZES[mirror_path], validate)
+              mirror_path: str, validate: Callable[[Path], None] | None = None) -> FileSpec:
+    return FileSpec(target, root, urls, online_hash, mirror_path, _SUMS[mirror_path], _SIZES[mirror_path], validate)
 
 
-def _keras_model_file(name: str, folder: str, validate=validators.keras_weights_h5) -> FileSpec:
-    """Keras publishes no hash for the MobileNet files: they are checked by loading."""
+def _keras_model_file(name: str, folder: str, application: str, **kwargs) -> FileSpec:
+    """Keras publishes no hash for the MobileNet files: the mirror's copy is pinned, Keras' own is load-checked."""
     return _mirrored(f"models/{name}", "keras", (f"{KERAS_APPS}{folder}/{name}",), None,
-                     f"keras/models/{name}", validate)
+                     f"keras/models/{name}", validators.keras_weights(application, **kwargs))
 
 
 _FASHION = (
     ("train-images-idx3-ubyte.gz", 60000), ("train-labels-idx1-ubyte.gz", 60000),
     ("t10k-images-idx3-ubyte.gz", 10000), ("t10k-labels-idx1-ubyte.gz", 10000),
 )
+_MNIST_PICKLE = "datasets/mnist.pkl.gz"
 NB_SETUP = "00_setup_check"
 NB_AUG = "01_image_augmentation"
 NB_IDG = "02_image_data_generator"
@@ -122,21 +145,16 @@ TESTS = "the unit tests"
 
 _ALL: tuple[Asset, ...] = (
     Asset(
-        "mnist-pickle", "MNIST digits, classic pickle (50k+10k train, 10k test; what load_mnist() reads offline)",
+        "mnist", "MNIST digits, 60k train + 10k test, as Keras' mnist.npz lays them out (what load_mnist() reads)",
         "CC BY-SA 3.0 (Yann LeCun and Corinna Cortes)", (NB_IDG,),
-        files=(_mirrored(
-            "datasets/mnist.pkl.gz", "data",
+        files=(FileSpec(
+            "datasets/mnist.npz", "data",
             ("https://github.com/mnielsen/neural-networks-and-deep-learning/raw/master/data/mnist.pkl.gz",),
-            # The public copy is the same file as the mirror's (MANIFEST.md).
-            "sha256:" + _SUMS["datasets/mnist.pkl.gz"], "datasets/mnist.pkl.gz", validators.mnist_pickle),),
-    ),
-    Asset(
-        "mnist", "MNIST digits as Keras ships them (mnist.npz, for keras.datasets.mnist.load_data())",
-        "CC BY-SA 3.0 (Yann LeCun and Corinna Cortes)", (NB_IDG,),
-        files=(FileSpec("datasets/mnist.npz", "keras", (f"{KERAS_DATASETS}mnist.npz",),
-                        "sha256:731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1",
-                        validate=validators.mnist_npz),),
-        optional=True, note="online only; load_mnist() gives the same arrays from mnist-pickle",
+            # The public pickle is the same file as the mirror's (MANIFEST.md); it is converted at install time.
+            "sha256:" + _SUMS[_MNIST_PICKLE], _MNIST_PICKLE, _SUMS[_MNIST_PICKLE], _SIZES[_MNIST_PICKLE],
+            convert=validators.mnist_pickle_to_npz,
+            installed_sha256="0cd53e72456ac2cb982903d584a6633c213797f3156fd95123b718bf1d7a8669"),),
+        note="converted from the classic mnist.pkl.gz at install time, so no loader unpickles anything",
     ),
     Asset(
         "fashion-mnist", "Fashion-MNIST clothing images into the Keras cache (keras.datasets.fashion_mnist)",
@@ -148,13 +166,13 @@ _ALL: tuple[Asset, ...] = (
     Asset(
         "chelsea", "the cat photo (Chelsea), 451x300 RGB", "CC0 (scikit-image data)", (NB_AUG, NB_FT),
         files=(_mirrored("images/chelsea.png", "data", (f"{SKIMAGE_DATA}chelsea.png",),
-                         "sha256:" + _SUMS["images/chelsea.png"], "images/chelsea.png", validators.image),),
+                         "sha256:" + _SUMS["images/chelsea.png"], "images/chelsea.png"),),
     ),
     Asset(
         "coffee", "a cup of coffee, 600x400 RGB (an ImageNet model says 'espresso')", "CC0 (scikit-image data)",
         (NB_SETUP, NB_AUG, NB_FT),
         files=(_mirrored("images/coffee.png", "data", (f"{SKIMAGE_DATA}coffee.png",),
-                         "sha256:" + _SUMS["images/coffee.png"], "images/coffee.png", validators.image),),
+                         "sha256:" + _SUMS["images/coffee.png"], "images/coffee.png"),),
     ),
     Asset(
         "hotdog-mini", "200 food photos, hot dog or not: train 80+80, test 20+20 (the course default)",
@@ -178,7 +196,7 @@ _ALL: tuple[Asset, ...] = (
         "as distributed by d2l.ai for teaching", (NB_FT,),
         archive=ArchiveSpec(
             FileSpec("downloads/hotdog.zip", "data", ("http://d2l-data.s3-accelerate.amazonaws.com/hotdog.zip",),
-                     "sha1:fba480ffa8aa7e0febbb511d181409f899b9baa5", validate=validators.zip_archive),
+                     "sha1:fba480ffa8aa7e0febbb511d181409f899b9baa5"),
             extract_to="hotdog", online_prefix="hotdog/", mirror_prefix="hotdog/", expected_files=2800,
         ),
         optional=True, note="online only",
@@ -188,32 +206,33 @@ _ALL: tuple[Asset, ...] = (
         "Apache-2.0 (Keras)", (NB_SETUP, NB_FT),
         files=(_mirrored("models/imagenet_class_index.json", "keras",
                          ("https://storage.googleapis.com/download.tensorflow.org/data/imagenet_class_index.json",),
-                         "md5:c2c37ea517e94d9795004a39431a14cb", "keras/models/imagenet_class_index.json",
-                         validators.imagenet_class_index),),
+                         "md5:c2c37ea517e94d9795004a39431a14cb", "keras/models/imagenet_class_index.json"),),
     ),
     Asset(
         "mobilenet-v2", "MobileNetV2 (alpha 1.0, 224x224) ImageNet weights, with and without the top",
         "Apache-2.0", (NB_SETUP, NB_FT),
-        files=(_keras_model_file("mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224.h5", "mobilenet_v2"),
+        files=(_keras_model_file("mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224.h5", "mobilenet_v2",
+                                 "MobileNetV2"),
                _keras_model_file("mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224_no_top.h5",
-                                 "mobilenet_v2")),
+                                 "mobilenet_v2", "MobileNetV2", include_top=False)),
         note="the mirror's copy is converted from Google's TFLite model: within about a point of Keras' file",
     ),
     Asset(
         "mobilenet-0.25", "MobileNet (alpha 0.25, 224x224) ImageNet weights: tiny and fast, for quick tests",
         "Apache-2.0", (TESTS,),
-        files=(_keras_model_file("mobilenet_2_5_224_tf.h5", "mobilenet"),
-               _keras_model_file("mobilenet_2_5_224_tf_no_top.h5", "mobilenet")),
+        files=(_keras_model_file("mobilenet_2_5_224_tf.h5", "mobilenet", "MobileNet", alpha=0.25),
+               _keras_model_file("mobilenet_2_5_224_tf_no_top.h5", "mobilenet", "MobileNet", alpha=0.25,
+                                 include_top=False)),
     ),
     Asset(
         "resnet50", "ResNet50 ImageNet weights, with and without the top (the syllabus's model)",
         "Apache-2.0", (NB_FT,),
         files=(FileSpec("models/resnet50_weights_tf_dim_ordering_tf_kernels.h5", "keras",
                         (f"{KERAS_APPS}resnet/resnet50_weights_tf_dim_ordering_tf_kernels.h5",),
-                        "md5:2cb95161c43110f7111970584f804107", validate=validators.keras_weights_h5),
+                        "md5:2cb95161c43110f7111970584f804107"),
                FileSpec("models/resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5", "keras",
                         (f"{KERAS_APPS}resnet/resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5",),
-                        "md5:4d473c1dd8becc155b73f8504c6f6626", validate=validators.keras_weights_h5)),
+                        "md5:4d473c1dd8becc155b73f8504c6f6626")),
         optional=True, note="online only; needed to switch notebook 03 to ResNet50",
     ),
 )
@@ -235,9 +254,112 @@ def member_checksums(asset: Asset) -> dict[str, tuple[str, str]]:
     spec = asset.archive
     if spec is None or spec.member_checksums is None:
         return {}
-    table = {}
-    for line in (CHECKSUM_DIR / spec.member_checksums).read_text().splitlines():
-        if line.strip() and not line.startswith("#"):
-            sha, archive_path, local_path = line.split()
-            table[local_path] = (sha, archive_path)
-    return table
+    rows = read_checksums(CHECKSUM_DIR / spec.member_checksums, 3)
+    return {local: (sha, archive_path) for sha, archive_path, local in rows}
+
+
+# ---------------------------------------------------------------- is it installed?
+def target_path(spec: FileSpec) -> Path:
+    return paths.root(spec.root) / spec.target
+
+
+def folder_path(asset: Asset) -> Path:
+    return paths.data_dir() / asset.archive.extract_to
+
+
+def file_hash(path: Path, algorithm: str = "sha256") -> str:
+    digest = hashlib.new(algorithm)
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def matches(path: Path, checksum: str) -> bool:
+    """True if ``path`` has ``checksum`` (``"algo:hex"``)."""
+    algorithm, expected = checksum.split(":", 1)
+    return file_hash(path, algorithm) == expected.lower()
+
+
+def source_hashes(spec: FileSpec) -> list[str]:
+    """The checksums pinned for the file as it arrives (public source, mirror)."""
+    return [h for h in (spec.online_hash, spec.mirror_sha256 and "sha256:" + spec.mirror_sha256) if h]
+
+
+def file_problem(spec: FileSpec, path: Path, arrived_from: str | None = None) -> str | None:
+    """None if ``path`` is a good copy of ``spec``, else what is wrong with it.
+
+    ``arrived_from=None`` checks the installed file; ``"online"`` or ``"mirror"``
+    checks a download before it is installed.  Only a file from a source that
+    publishes no checksum may be accepted by its load-check: a mirror's copy
+    must match its pinned sha256.
+    """
+    if arrived_from is None and spec.convert is not None:
+        return None if matches(path, "sha256:" + spec.installed_sha256) else "checksum mismatch (not the course's file)"
+    if any(matches(path, h) for h in source_hashes(spec)):
+        return None
+    if spec.online_hash is None and spec.validate is not None and arrived_from != "mirror":
+        try:
+            spec.validate(path)  # the public source publishes no hash: a file that loads is a good file
+            return None
+        except ValueError as err:
+            return f"the file does not load ({err})"
+    return "checksum mismatch (it matches none of the checksums pinned in the course)"
+
+
+@dataclass
+class State:
+    status: str  # "installed", "missing" or "corrupt"
+    detail: str = ""
+
+
+def state(asset: Asset) -> State:
+    """Whether ``asset`` is installed and intact (this reads and hashes its files)."""
+    if asset.archive:
+        return _folder_state(asset)
+    missing, corrupt = [], []
+    for spec in asset.files:
+        path = target_path(spec)
+        if not path.is_file():
+            missing.append(path.name)
+        elif (problem := file_problem(spec, path)) is not None:
+            corrupt.append(f"{path.name}: {problem}")
+    if corrupt:
+        return State("corrupt", "; ".join(corrupt))
+    if missing:
+        return State("missing", ", ".join(missing) if len(missing) < len(asset.files) else "")
+    return State("installed")
+
+
+def installed_files(asset: Asset) -> dict[str, str] | None:
+    """``{path: sha256}`` of an unpacked set: the pinned list, else the receipt (None: unpacking never finished)."""
+    pinned = member_checksums(asset)
+    if pinned:
+        return {local: sha for local, (sha, _) in pinned.items()}
+    try:
+        return dict(json.loads((folder_path(asset) / RECEIPT).read_text())["files"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def extra_files(folder: Path, expected: dict[str, str]) -> list[str]:
+    """Files below ``folder`` that the course did not put there (a learner's own photos), sorted."""
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")
+                  if p.is_file() and p.name != RECEIPT and p.relative_to(folder).as_posix() not in expected)
+
+
+def _folder_state(asset: Asset) -> State:
+    folder = folder_path(asset)
+    if not folder.is_dir():
+        return State("missing")
+    expected = installed_files(asset)
+    if expected is None:
+        return State("corrupt", "unpacking never finished: run the download again")
+    bad = [p for p, sha in expected.items() if not (folder / p).is_file() or file_hash(folder / p) != sha]
+    if bad:
+        return State("corrupt", f"{len(bad)} of {len(expected)} files missing or changed, e.g. {bad[0]}")
+    extras = extra_files(folder, expected)
+    if extras:
+        return State("installed", f"also holds {len(extras)} file(s) of yours, kept: {', '.join(extras[:3])}"
+                     + (", ..." if len(extras) > 3 else ""))
+    return State("installed")

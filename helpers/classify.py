@@ -3,8 +3,9 @@
 The model file (``data/models/hotdog_classifier.keras``) is self-contained: it
 takes raw RGB pixels (0-255) at its input size and returns the probability
 that the photo shows a hot dog.  This module only reads the file, resizes it
-exactly as the training pipeline did (:func:`helpers.data.load_image`) and
-applies the model.
+exactly as the training pipeline did (:func:`helpers.hotdog.load_image`) and
+applies the model.  Bad input (a missing, damaged or huge image, a damaged
+model file) ends in a one-line message, never a traceback.
 
 Command line::
 
@@ -23,10 +24,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+import zipfile
 from pathlib import Path
 from typing import NamedTuple
 
 from helpers import data
+from helpers.paths import model_path
 
 THRESHOLD = 0.5
 
@@ -36,22 +39,27 @@ class Prediction(NamedTuple):
     probability: float  # P(hot dog), between 0 and 1
 
 
-def model_path() -> Path:
-    """Where notebook 03 saves the model: ``<data>/models/hotdog_classifier.keras``."""
-    from helpers import paths
-
-    return paths.data_dir() / "models" / "hotdog_classifier.keras"
-
-
 def load_classifier(path: str | Path | None = None):
-    """Load the saved classifier; a clear ``FileNotFoundError`` if it is not there yet."""
+    """Load the saved classifier in Keras' safe mode (no code from the file runs).
+
+    A clear ``FileNotFoundError`` if it is not there yet, ``ValueError`` if it does not load.
+    """
     path = Path(path) if path is not None else model_path()
     if not path.is_file():
         raise FileNotFoundError(f"no trained model at {_shown(path)}: run notebook 03_fine_tuning_hotdog.ipynb "
                                 "first (it trains the classifier and saves it there)")
+    again = "run notebook 03_fine_tuning_hotdog.ipynb again to save it"
+    if not zipfile.is_zipfile(path):  # Keras would call it "File not found"
+        raise ValueError(f"{_shown(path)} is not a Keras model that loads (a .keras file is a zip archive; "
+                         f"this one is damaged or something else): {again}")
     import keras
 
-    return keras.saving.load_model(path)
+    try:
+        return keras.saving.load_model(path, safe_mode=True)
+    except Exception as err:  # Keras raises ValueError, OSError, KeyError, ... for a damaged file
+        reason = (str(err).strip().splitlines() or [""])[0][:120]
+        raise ValueError(f"{_shown(path)} is not a Keras model that loads ({type(err).__name__}: {reason}): "
+                         f"{again}") from None
 
 
 def check_image(path: str | Path) -> Path:
@@ -59,7 +67,7 @@ def check_image(path: str | Path) -> Path:
     path = Path(path)
     if not path.is_file():
         raise ValueError(f"{path} does not exist or is not a file")
-    problem = data.image_problem(path)
+    problem = data.image_problem(path, decoder="tensorflow")
     if problem is not None:
         raise ValueError(f"{path} is not an image the classifier can read: {problem}")
     return path
@@ -73,10 +81,12 @@ def classify_file(path: str | Path, model=None, threshold: float = THRESHOLD) ->
     """
     if not 0.0 < threshold < 1.0:
         raise ValueError(f"threshold must be between 0 and 1, got {threshold}")
+    from helpers import hotdog  # imports TensorFlow: only once a photo is known to be readable
+
     path = check_image(path)
     model = load_classifier() if model is None else model
     size = model.input_shape[1]
-    image = data.load_image(str(path), size)[None]
+    image = hotdog.load_image(str(path), size)[None]
     probability = float(model(image, training=False)[0, 0])
     return Prediction("hotdog" if probability >= threshold else "not-hotdog", probability)
 
@@ -92,18 +102,21 @@ def _shown(path: Path) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m helpers.classify",
                                      description="Say whether photos show a hot dog (model from notebook 03).")
-    parser.add_argument("images", nargs="+", help="image files (JPEG, PNG, GIF or BMP)")
+    parser.add_argument("images", nargs="+", help="image files (JPEG, PNG, GIF, BMP or WebP)")
     parser.add_argument("--model", help="the .keras model file (default: data/models/hotdog_classifier.keras)")
     args = parser.parse_args(argv)
     try:
         paths_ = [check_image(p) for p in args.images]
         model = load_classifier(args.model)
-    except (ValueError, FileNotFoundError) as err:
+        for given, path in zip(args.images, paths_, strict=True):
+            label, probability = classify_file(path, model)
+            print(f"{given}: {label} (P(hot dog) = {probability:.2f})")
+    except (ValueError, OSError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
-    for given, path in zip(args.images, paths_, strict=True):
-        label, probability = classify_file(path, model)
-        print(f"{given}: {label} (P(hot dog) = {probability:.2f})")
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
     return 0
 
 

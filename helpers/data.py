@@ -1,7 +1,8 @@
 """Loading the course's data: MNIST, the photos, the hot-dog image folders.
 
-Every loader checks that its asset is installed first and, if not, raises
-:class:`MissingAssetError` naming the exact command that installs it.
+Every loader checks that its asset is installed and intact first and, if not,
+raises :class:`MissingAssetError` naming the exact command that installs it.
+Nothing here downloads or unpickles anything.
 
 Example::
 
@@ -13,44 +14,36 @@ Example::
 
 from __future__ import annotations
 
-import gzip
-import pickle
+import warnings
 from collections import Counter
 from pathlib import Path
 
 import numpy as np
 
-from helpers import assets, fetch, paths
+from helpers import assets
 
-# What TensorFlow's decode_image reads; anything else breaks a tf.data pipeline.
-TF_READABLE_FORMATS = {"JPEG", "PNG", "GIF", "BMP"}
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".gif", ".bmp"}
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".gif", ".bmp", ".webp", ".tif", ".tiff"}
+DECODERS = ("tensorflow", "pillow")  # tf.io.decode_image (tf.data, helpers.classify); Pillow (ImageDataGenerator)
+# The signatures tf.io.decode_image looks for (JPEG, PNG, GIF, BMP, WebP): anything else it refuses.
+_TF_SIGNATURES = (b"\xff\xd8\xff", b"\x89PNG", b"GIF8", b"BM", b"RIFF")
 
 
 class MissingAssetError(FileNotFoundError):
-    """An asset the code needs is not installed; the message says how to get it."""
+    """An asset the code needs is not installed (or is damaged); the message says how to get it."""
 
-    def __init__(self, name: str):
+    def __init__(self, name: str, detail: str = ""):
         asset = assets.get(name)
         hint = "" if asset.optional else " (offline: add --mirror /path/to/course/mirror)"
-        super().__init__(f"{asset.title!r} is not installed. Install it with:\n"
-                         f"    python data_download.py {name}{hint}")
+        what = f"is damaged ({detail})" if detail else "is not installed"
+        super().__init__(f"{asset.title!r} {what}. Install it with:\n    python data_download.py {name}{hint}")
         self.asset = name
 
 
 def require(name: str) -> None:
-    """Raise :class:`MissingAssetError` unless every file of asset ``name`` is present.
-
-    This is a cheap existence check; ``data_download.py --list`` does the full
-    checksum verification.
-    """
-    asset = assets.get(name)
-    if asset.archive:
-        present = (paths.data_dir() / asset.archive.extract_to / fetch.RECEIPT).is_file()
-    else:
-        present = all(fetch.target_path(spec).is_file() for spec in asset.files)
-    if not present:
-        raise MissingAssetError(name)
+    """Raise :class:`MissingAssetError` unless every file of asset ``name`` is present and matches its checksum."""
+    current = assets.state(assets.get(name))
+    if current.status != "installed":
+        raise MissingAssetError(name, current.detail if current.status == "corrupt" else "")
 
 
 def is_installed(name: str) -> bool:
@@ -63,35 +56,18 @@ def is_installed(name: str) -> bool:
 
 # ---------------------------------------------------------------- MNIST
 def load_mnist() -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
-    """MNIST exactly as ``keras.datasets.mnist.load_data()`` returns it.
+    """MNIST exactly as ``keras.datasets.mnist.load_data()`` returns it, from the course's ``mnist.npz``.
 
-    Reads Keras' ``mnist.npz`` when it is installed (asset ``mnist``), else the
-    classic ``mnist.pkl.gz`` (asset ``mnist-pickle``, also in the mirror), whose
-    train and validation splits together are Keras' training set.
+    The installer converts the classic ``mnist.pkl.gz`` (whose train and
+    validation splits together are Keras' training set) into this file, so no
+    pickle is ever loaded here.
 
     Returns ``(x_train, y_train), (x_test, y_test)``: uint8 images of shape
     (60000, 28, 28) and (10000, 28, 28), uint8 labels.
     """
-    npz = fetch.target_path(assets.get("mnist").files[0])
-    if npz.is_file():
-        with np.load(npz, allow_pickle=False) as f:
-            return (f["x_train"], f["y_train"]), (f["x_test"], f["y_test"])
-    require("mnist-pickle")
-    return mnist_from_pickle(fetch.target_path(assets.get("mnist-pickle").files[0]))
-
-
-def mnist_from_pickle(path: Path) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
-    """Convert the classic pickle (float32 = uint8/256, flattened) to Keras' layout."""
-    with gzip.open(path, "rb") as f:
-        (x_tr, y_tr), (x_va, y_va), (x_te, y_te) = pickle.load(f, encoding="latin1")
-
-    def images(x: np.ndarray) -> np.ndarray:
-        # The pickle stores uint8/256 exactly, so *256 gives the original bytes back.
-        return np.rint(x * 256).astype(np.uint8).reshape(-1, 28, 28)
-
-    x_train = np.concatenate([images(x_tr), images(x_va)])
-    y_train = np.concatenate([y_tr, y_va]).astype(np.uint8)
-    return (x_train, y_train), (images(x_te), y_te.astype(np.uint8))
+    require("mnist")
+    with np.load(assets.target_path(assets.get("mnist").files[0]), allow_pickle=False) as f:
+        return (f["x_train"], f["y_train"]), (f["x_test"], f["y_test"])
 
 
 # ---------------------------------------------------------------- photos
@@ -100,7 +76,7 @@ def photo_path(name: str) -> Path:
     if name not in ("chelsea", "coffee"):
         raise ValueError(f"unknown photo {name!r}: expected 'chelsea' or 'coffee'")
     require(name)
-    return fetch.target_path(assets.get(name).files[0])
+    return assets.target_path(assets.get(name).files[0])
 
 
 def load_photo(name: str) -> np.ndarray:
@@ -121,30 +97,52 @@ def hotdog_dir(name: str = "hotdog-mini") -> Path:
     if name not in ("hotdog-mini", "hotdog"):
         raise ValueError(f"unknown hot-dog set {name!r}: expected 'hotdog-mini' or 'hotdog'")
     require(name)
-    return paths.data_dir() / assets.get(name).archive.extract_to
+    return assets.folder_path(assets.get(name))
 
 
-def image_problem(path: Path) -> str | None:
-    """None if TensorFlow can decode ``path``, else a short reason why not."""
+def image_problem(path: str | Path, decoder: str = "pillow") -> str | None:
+    """None if ``decoder`` can read the image file ``path``, else a short reason why not.
+
+    ``decoder`` is what will read it: ``"pillow"`` (as Keras'
+    ``ImageDataGenerator`` does, notebook 02 section 7) or ``"tensorflow"``
+    (``tf.io.decode_image``, as the tf.data pipeline of notebook 03 and
+    :mod:`helpers.classify` do).  Images over Pillow's decompression-bomb
+    limit (about 179 million pixels) are refused before anything is decoded.
+    """
     from PIL import Image, UnidentifiedImageError
 
+    if decoder not in DECODERS:
+        raise ValueError(f"decoder must be one of {DECODERS}, got {decoder!r}")
     try:
-        with Image.open(path) as im:
-            fmt = im.format
-            im.load()
+        with warnings.catch_warnings():  # between 1x and 2x Pillow's limit it only warns: still fine to read
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(path) as im:
+                if decoder == "pillow":
+                    im.load()
+    except Image.DecompressionBombError as err:
+        return f"too large to decode safely ({err})"
     except (OSError, UnidentifiedImageError, SyntaxError, ValueError) as err:
-        return f"unreadable ({err.__class__.__name__}: {err})"
-    if fmt not in TF_READABLE_FORMATS:
-        return f"format {fmt} cannot be decoded by TensorFlow"
+        if decoder == "pillow":
+            return f"unreadable ({err.__class__.__name__}: {err})"
+    if decoder == "tensorflow":
+        with open(path, "rb") as f:
+            if not f.read(4).startswith(_TF_SIGNATURES):  # decided without importing TensorFlow
+                return "TensorFlow cannot decode it (not a JPEG, PNG, GIF, BMP or WebP file)"
+        import tensorflow as tf
+
+        try:
+            tf.io.decode_image(tf.io.read_file(str(path)), channels=3, expand_animations=False)
+        except (tf.errors.InvalidArgumentError, tf.errors.NotFoundError) as err:
+            return f"TensorFlow cannot decode it ({err.message.strip().splitlines()[-1][:100]})"
     return None
 
 
-def scan_images(folder: str | Path) -> tuple[list[Path], list[tuple[Path, str]]]:
-    """Split the files below ``folder`` into readable images and problems.
+def scan_images(folder: str | Path, decoder: str = "pillow") -> tuple[list[Path], list[tuple[Path, str]]]:
+    """Split the files below ``folder`` into images ``decoder`` reads (see :func:`image_problem`) and problems.
 
     Returns ``(good, bad)``: ``good`` is a sorted list of image paths,
     ``bad`` a list of ``(path, reason)`` for files that would crash a training
-    loop (corrupt or truncated images, non-images, unsupported formats).
+    loop (corrupt or truncated images, non-images, formats the decoder lacks).
     Hidden files (such as the install receipt) are ignored.
     """
     folder = Path(folder)
@@ -154,7 +152,7 @@ def scan_images(folder: str | Path) -> tuple[list[Path], list[tuple[Path, str]]]
     for path in sorted(folder.rglob("*")):
         if not path.is_file() or path.name.startswith("."):
             continue
-        problem = image_problem(path)
+        problem = image_problem(path, decoder)
         if problem is None:
             good.append(path)
         else:
@@ -191,7 +189,7 @@ def labelled_images(folder: str | Path, class_names: tuple[str, ...] = HOTDOG_CL
         raise ValueError(f"{folder} has no class folder(s) {missing}: expected {list(class_names)}")
     paths_, labels, bad = [], [], []
     for label, name in enumerate(class_names):
-        good, problems = scan_images(folder / name)
+        good, problems = scan_images(folder / name, decoder="tensorflow")
         paths_ += good
         labels += [label] * len(good)
         bad += problems

@@ -8,13 +8,17 @@ stock Keras APIs use them without a download.
 
 Guarantees:
 
-* a file is written as ``<name>.part`` and renamed only once complete and
-  verified, so a half file never looks finished;
-* an interrupted download keeps its ``.part`` and the next run resumes it with
-  an HTTP ``Range`` request (or restarts if the server does not support it);
-* a file that fails its checksum is deleted, and the error says so;
-* an archive is unpacked into a temporary folder and moved into place only when
-  every member checked out; members that would land outside it are refused.
+* the checksums pinned in :mod:`helpers.assets` decide what is accepted; a
+  mirror's ``SHA256SUMS`` is an extra check, never a replacement;
+* one install at a time per folder (a lock file), so two installers started
+  together wait for each other instead of breaking each other's files;
+* a file is written as ``<name>.<process id>.part`` and renamed only once
+  complete and verified, so a half file never looks finished; an interrupted
+  download is resumed with an HTTP ``Range`` request on the next run;
+* an archive is unpacked member by member (streamed, with size and count
+  limits) into a hidden folder, and swapped in atomically; files a learner
+  added to the old folder are carried over (or, with ``force``, moved aside),
+  never deleted.
 
 Example::
 
@@ -24,121 +28,84 @@ Example::
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import json
 import os
 import shutil
+import signal
 import sys
 import tempfile
+import time
 import urllib.error
 import urllib.request
 import zipfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from helpers import assets as registry
 from helpers import paths
-from helpers.assets import Asset, FileSpec
+from helpers.assets import RECEIPT, Asset, FileSpec, State, file_hash, matches, state, target_path  # noqa: F401
 
 USER_AGENT = "augment-finetune-course/1.0 (+data_download.py)"
 CHUNK = 1 << 16
-RECEIPT = ".installed.json"
+LOCK = ".course-install.lock"
+MAX_MEMBERS = 20_000  # entries in one archive (d2l's hot-dog set has 2,800 photos)
+MAX_MEMBER_BYTES = 64 << 20  # one unpacked file (the course's photos are well under 1 MB)
+MAX_UNPACKED_BYTES = 2 << 30  # everything unpacked from one archive
 
 
 class FetchError(Exception):
     """A problem the learner can act on; the message says what to do."""
 
 
-# ---------------------------------------------------------------- checksums
-def file_hash(path: Path, algorithm: str = "sha256") -> str:
-    digest = hashlib.new(algorithm)
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+def os_error_message(err: OSError) -> str:
+    """One line for a file-system error, saying what to do."""
+    where = f" ({err.filename})" if err.filename else ""
+    return (f"{err.strerror or err}{where}: the course needs a folder it can write to; fix its permissions or "
+            "free some space, or point COURSE_DATA_DIR / KERAS_HOME at another folder.")
 
 
-def matches(path: Path, checksum: str) -> bool:
-    """True if ``path`` has ``checksum`` (``"algo:hex"``)."""
-    algorithm, expected = checksum.split(":", 1)
-    return file_hash(path, algorithm) == expected.lower()
+# ---------------------------------------------------------------- locking
+@contextmanager
+def locked(folders: Iterable[Path]) -> Iterator[None]:
+    """Hold an exclusive lock on each folder (always taken in the same order, so two installers cannot deadlock)."""
+    handles = []
+    try:
+        for folder in sorted(set(folders)):
+            folder.mkdir(parents=True, exist_ok=True)
+            handle = open(folder / LOCK, "a")
+            handles.append(handle)
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                print(f"  another install is using {folder}; waiting for it to finish ...", file=sys.stderr,
+                      flush=True)
+                fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+    finally:
+        for handle in handles:
+            handle.close()
 
 
-def read_sha256sums(mirror: Path) -> dict[str, str]:
-    """Parse a mirror's ``SHA256SUMS`` (``<sha256>  ./relative/path`` per line)."""
-    sums_file = mirror / "SHA256SUMS"
-    if not sums_file.is_file():
-        return {}
-    table = {}
-    for line in sums_file.read_text().splitlines():
-        if line.strip():
-            sha, name = line.split(maxsplit=1)
-            table[str(PurePosixPath(name.strip().lstrip("*")))] = sha.lower()
-    return table
+@contextmanager
+def _ctrl_c_deferred() -> Iterator[None]:
+    """Ctrl-C during this block takes effect right after it (a folder swap is never left half done)."""
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
-# ---------------------------------------------------------------- state
-def target_path(spec: FileSpec) -> Path:
-    return paths.root(spec.root) / spec.target
-
-
-def _file_problem(spec: FileSpec, path: Path) -> str | None:
-    """None if ``path`` is a good copy of ``spec``, else what is wrong with it."""
-    known = [h for h in (spec.online_hash, spec.mirror_sha256 and "sha256:" + spec.mirror_sha256) if h]
-    if any(matches(path, h) for h in known):
-        return None
-    if spec.online_hash is None and spec.validate is not None:
-        # The public source publishes no hash: a file that loads is a good file.
-        try:
-            spec.validate(path)
-            return None
-        except ValueError as err:
-            return str(err)
-    return "checksum does not match any known copy"
-
-
-@dataclass
-class State:
-    status: str  # "installed", "missing" or "corrupt"
-    detail: str = ""
-
-
-def state(asset: Asset) -> State:
-    """Whether ``asset`` is installed and intact (this reads and hashes its files)."""
-    if asset.archive:
-        return _archive_state(asset)
-    missing, corrupt = [], []
-    for spec in asset.files:
-        path = target_path(spec)
-        if not path.is_file():
-            missing.append(path.name)
-        elif (problem := _file_problem(spec, path)) is not None:
-            corrupt.append(f"{path.name}: {problem}")
-    if corrupt:
-        return State("corrupt", "; ".join(corrupt))
-    if missing:
-        return State("missing", ", ".join(missing) if len(missing) < len(asset.files) else "")
-    return State("installed")
-
-
-def _archive_state(asset: Asset) -> State:
-    spec = asset.archive
-    folder = paths.data_dir() / spec.extract_to
-    if not folder.is_dir():
-        return State("missing")
-    if not (folder / RECEIPT).is_file():
-        return State("corrupt", "unpacking never finished: run the download again")
-    expected = registry.member_checksums(asset)
-    if expected:
-        bad = [p for p, (sha, _) in expected.items()
-               if not (folder / p).is_file() or file_hash(folder / p) != sha]
-        if bad:
-            return State("corrupt", f"{len(bad)} of {len(expected)} photos missing or changed, e.g. {bad[0]}")
-    count = sum(1 for p in folder.rglob("*") if p.is_file() and p.name != RECEIPT)
-    if spec.expected_files and count != spec.expected_files:
-        return State("corrupt", f"{count} files, expected {spec.expected_files}")
-    return State("installed")
+def _normal_permissions(folder: Path) -> None:
+    """What ``mkdir`` would have given (``mkdtemp`` makes folders private: 0700)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    folder.chmod(0o777 & ~umask)
 
 
 # ---------------------------------------------------------------- progress
@@ -171,42 +138,44 @@ class Progress:
             self.stream.write("\n")
 
 
-# ---------------------------------------------------------------- download
-def _part(dest: Path) -> Path:
-    return dest.with_name(dest.name + ".part")
+# ---------------------------------------------------------------- single files
+def part_path(dest: Path) -> Path:
+    """This process's ``.part`` for ``dest``, adopting one an interrupted run left behind (call under the lock)."""
+    part = dest.with_name(f"{dest.name}.{os.getpid()}.part")
+    stale = sorted((p for p in dest.parent.glob(f"{dest.name}.*part") if p != part), key=lambda p: p.stat().st_size)
+    if stale and not part.exists():
+        os.replace(stale.pop(), part)  # the longest one is resumed
+    for leftover in stale:
+        leftover.unlink(missing_ok=True)
+    return part
 
 
-def download(url: str, dest: Path, label: str | None = None, timeout: float = 30.0) -> Path:
-    """Download ``url`` to ``dest.part``, resuming a previous partial download.
+def download(url: str, part: Path, label: str, timeout: float = 30.0) -> None:
+    """Download ``url`` into ``part``, resuming what it already holds.
 
-    Returns the ``.part`` path, complete but not yet verified (the caller
-    verifies, then renames).  On an interruption the ``.part`` stays for the
-    next run and :class:`FetchError` is raised.
+    On return ``part`` is complete but not yet verified.  On an interruption it
+    stays for the next run and :class:`FetchError` is raised.
     """
-    part = _part(dest)
-    part.parent.mkdir(parents=True, exist_ok=True)
     have = part.stat().st_size if part.exists() else 0
     headers = {"User-Agent": USER_AGENT}
     if have:
         headers["Range"] = f"bytes={have}-"
-    request = urllib.request.Request(url, headers=headers)
     try:
-        response = urllib.request.urlopen(request, timeout=timeout)
+        response = urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=timeout)
     except urllib.error.HTTPError as err:
         if err.code == 416 and have:  # our partial file is not a prefix the server recognises
             part.unlink()
-            return download(url, dest, label, timeout)
+            return download(url, part, label, timeout)
         raise FetchError(f"{url} answered HTTP {err.code} ({err.reason}).") from err
     except (urllib.error.URLError, OSError) as err:
         reason = getattr(err, "reason", err)
         raise FetchError(f"cannot reach {urllib.request.urlparse(url).netloc} ({reason}).") from err
     with response:
         resumed = response.status == 206
-        if have and not resumed:
-            have = 0  # the server ignored Range: start again
+        have = have if resumed else 0  # the server ignored Range: start again
         length = response.headers.get("Content-Length")
         total = have + int(length) if length is not None else None
-        progress = Progress(label or dest.name, total)
+        progress = Progress(label, total)
         done = have
         try:
             with open(part, "ab" if resumed else "wb") as out:
@@ -214,141 +183,223 @@ def download(url: str, dest: Path, label: str | None = None, timeout: float = 30
                     out.write(block)
                     done += len(block)
                     progress.update(done)
-        except (OSError, urllib.error.URLError, ConnectionError) as err:
-            raise FetchError(f"download of {dest.name} was interrupted after {done} bytes ({err}); "
+        except (urllib.error.URLError, ConnectionError, TimeoutError) as err:
+            raise FetchError(f"download of {label} was interrupted after {done} bytes ({err}); "
                              "run the same command again to resume it.") from err
         finally:
             progress.close()
     if total is not None and part.stat().st_size != total:
-        raise FetchError(f"download of {dest.name} stopped at {part.stat().st_size} of {total} bytes; "
+        raise FetchError(f"download of {label} stopped at {part.stat().st_size} of {total} bytes; "
                          "run the same command again to resume it.")
-    return part
 
 
-def _verify_or_delete(part: Path, checksum: str | None, validate: Callable[[Path], None] | None,
-                      what: str) -> None:
-    """Check a finished ``.part``; delete it (and say so) if it is bad."""
-    if checksum:
-        algorithm, expected = checksum.split(":", 1)
-        actual = file_hash(part, algorithm)
-        if actual != expected.lower():
-            part.unlink()
-            raise FetchError(f"{what}: {algorithm} checksum mismatch (expected {expected}, got {actual}). "
-                             "The bad file was deleted; try again, or use a course mirror (--mirror DIR).")
-    elif validate is not None:
-        try:
-            validate(part)
-        except ValueError as err:
-            part.unlink()
-            raise FetchError(f"{what}: the file does not load ({err}). The bad file was deleted.") from err
+def _verify_or_delete(spec: FileSpec, part: Path, arrived_from: str, what: str, advice: str) -> None:
+    """Check a finished ``.part`` against the pinned checksums; delete it (and say so) if it is bad."""
+    problem = registry.file_problem(spec, part, arrived_from)
+    if problem is not None:
+        part.unlink()
+        raise FetchError(f"{what}: {problem}. The bad file was deleted; {advice}")
+
+
+def _put_in_place(spec: FileSpec, part: Path, dest: Path) -> None:
+    """Rename a verified ``.part`` to ``dest``, converting it first where the registry says so."""
+    if spec.convert is None:
+        os.replace(part, dest)
+        return
+    raw = part.read_bytes()
+    # Verified again on the very bytes that are converted: nothing is unpickled unless it is the pinned file.
+    if not any(hashlib.new(h.split(":")[0], raw).hexdigest() == h.split(":")[1] for h in registry.source_hashes(spec)):
+        part.unlink()
+        raise FetchError(f"{dest.name}: the source changed while it was being installed; run the command again.")
+    converted = part.with_name(part.name + ".converted")
+    converted.write_bytes(spec.convert(raw))
+    os.replace(converted, dest)
+    part.unlink()
 
 
 def _fetch_online(spec: FileSpec, dest: Path) -> None:
     errors = []
     for url in spec.urls:
+        part = part_path(dest)
         try:
-            part = download(url, dest)
+            download(url, part, dest.name)
         except FetchError as err:
             errors.append(str(err))
             continue
-        _verify_or_delete(part, spec.online_hash, spec.validate, f"{dest.name} from {url}")
-        os.replace(part, dest)
+        _verify_or_delete(spec, part, "online", f"{dest.name} from {url}",
+                          "try again, or copy it from a course mirror (--mirror DIR).")
+        _put_in_place(spec, part, dest)
         return
     raise FetchError(" ".join(errors))
 
 
-def _mirror_file(spec: FileSpec, mirror: Path) -> tuple[Path, str | None]:
-    """The mirror's copy of ``spec`` and the sha256 to check it against."""
-    if spec.mirror_path is None or not (mirror / spec.mirror_path).is_file():
-        raise FetchError(f"{Path(spec.target).name} is not in the mirror {mirror} "
-                         "(it is only available online).")
-    sums = read_sha256sums(mirror)
-    sha = sums.get(spec.mirror_path) or spec.mirror_sha256
-    return mirror / spec.mirror_path, sha
+def mirror_sums(mirror: Path) -> dict[str, str]:
+    """A mirror's ``SHA256SUMS`` (``<sha256>  ./relative/path`` per line); empty if it has none."""
+    sums_file = mirror / "SHA256SUMS"
+    if not sums_file.is_file():
+        return {}
+    try:
+        rows = registry.read_checksums(sums_file, 2)
+    except (ValueError, OSError) as err:
+        raise FetchError(f"the mirror's SHA256SUMS cannot be read ({err}): copy the mirror again.") from err
+    return {str(PurePosixPath(name.lstrip("*"))): sha for sha, name in rows}
 
 
-def _copy_from_mirror(spec: FileSpec, mirror: Path, dest: Path) -> None:
-    source, sha = _mirror_file(spec, mirror)
-    part = _part(dest)
-    part.parent.mkdir(parents=True, exist_ok=True)
+def _mirror_copy(spec: FileSpec, mirror: Path, part: Path) -> None:
+    """Copy the mirror's file into ``part`` and check it: pinned checksums, then the mirror's own list."""
+    if spec.mirror_path is None:
+        raise FetchError(f"{Path(spec.target).name} is not part of the course mirror: it is only available online "
+                         "(run the command without --mirror on a machine with internet access).")
+    source = mirror / spec.mirror_path
+    if not source.is_file():
+        raise FetchError(f"{spec.mirror_path} is missing from the mirror {mirror}: the mirror is incomplete; "
+                         "copy it again.")
     shutil.copyfile(source, part)
-    _verify_or_delete(part, sha and "sha256:" + sha, spec.validate, f"{dest.name} from the mirror")
-    os.replace(part, dest)
+    advice = "the mirror's copy is damaged or not the course's file: copy the mirror again."
+    _verify_or_delete(spec, part, "mirror", f"{source.name} from the mirror", advice)
+    listed = mirror_sums(mirror).get(spec.mirror_path)
+    if listed is not None and file_hash(part) != listed:
+        part.unlink()
+        raise FetchError(f"{source.name} from the mirror does not match the mirror's SHA256SUMS; {advice}")
+
+
+def _install_file(spec: FileSpec, mirror: Path | None) -> None:
+    dest = target_path(spec)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    if mirror is None:
+        _fetch_online(spec, dest)
+        return
+    part = part_path(dest)
+    _mirror_copy(spec, mirror, part)
+    _put_in_place(spec, part, dest)
 
 
 # ---------------------------------------------------------------- archives
-def safe_members(archive: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
-    """All members, after refusing any whose path would escape the target folder."""
-    for info in archive.infolist():
-        name = PurePosixPath(info.filename.replace("\\", "/"))
-        is_link = (info.external_attr >> 16) & 0o170000 == 0o120000
-        if name.is_absolute() or ".." in name.parts or (name.parts and ":" in name.parts[0]) or is_link:
-            raise FetchError(f"refusing archive {Path(archive.filename or '').name}: member "
-                             f"{info.filename!r} would be written outside the target folder.")
-    return archive.infolist()
+def _refuse(archive_name: str, why: str) -> FetchError:
+    return FetchError(f"refusing archive {archive_name}: {why}; nothing was installed.")
 
 
-def unpack(zip_path: Path, asset: Asset, prefix: str) -> int:
-    """Unpack ``zip_path`` into ``<data>/<extract_to>`` atomically; return the file count."""
-    spec = asset.archive
-    target = paths.data_dir() / spec.extract_to
-    expected = registry.member_checksums(asset)
+def plan_members(archive: zipfile.ZipFile, asset: Asset, prefix: str) -> list[tuple[zipfile.ZipInfo, str, str | None]]:
+    """``(member, path in the folder, pinned sha256 or None)`` for each file to unpack, after every check that
+    needs no unpacking: paths that escape, links, limits, file/folder clashes, the expected count."""
+    name = Path(archive.filename or "").name
+    infos = archive.infolist()
+    if len(infos) > MAX_MEMBERS:
+        raise _refuse(name, f"it has {len(infos)} members, more than the {MAX_MEMBERS} allowed")
+    pinned = registry.member_checksums(asset)
     # The public archive keeps the source's paths, the mirror's zip the course's: accept either name.
     listed = {}
-    for local, (sha, source_path) in expected.items():
+    for local, (sha, source_path) in pinned.items():
         listed[prefix + source_path] = listed[prefix + local] = (local, sha)
+    plan = []
+    for info in infos:
+        path = PurePosixPath(info.filename.replace("\\", "/"))
+        is_link = (info.external_attr >> 16) & 0o170000 == 0o120000
+        if path.is_absolute() or ".." in path.parts or (path.parts and ":" in path.parts[0]) or is_link:
+            raise _refuse(name, f"member {info.filename!r} would be written outside the target folder")
+        if info.is_dir() or not info.filename.startswith(prefix):
+            continue
+        if pinned and info.filename not in listed:
+            continue  # not one of the listed photos
+        local, sha = listed[info.filename] if pinned else (info.filename[len(prefix):], None)
+        if info.file_size > MAX_MEMBER_BYTES:
+            raise _refuse(name, f"member {info.filename!r} unpacks to {info.file_size} bytes, "
+                          f"more than the {MAX_MEMBER_BYTES} allowed")
+        plan.append((info, local, sha))
+    if sum(info.file_size for info, _, _ in plan) > MAX_UNPACKED_BYTES:
+        raise _refuse(name, f"it unpacks to more than {MAX_UNPACKED_BYTES} bytes")
+    files = [local for _, local, _ in plan]
+    folders = {str(parent) for local in files for parent in PurePosixPath(local).parents}
+    clash = sorted(folders.intersection(files)) or sorted({f for f in files if files.count(f) > 1})
+    if clash:
+        raise _refuse(name, f"member {clash[0]!r} appears twice, or as both a file and a folder")
+    wanted = len(pinned) or asset.archive.expected_files
+    if wanted and len(plan) != wanted:
+        raise _refuse(name, f"it holds {len(plan)} files of {asset.name}, expected {wanted}")
+    return plan
+
+
+def _swap_in(staging: Path, target: Path, installed: dict[str, str], aside: Path | None) -> list[str]:
+    """Replace ``target`` by ``staging`` atomically; return the learner's files that were carried over or moved.
+
+    The old folder is renamed aside, the new one renamed in, then the old one
+    deleted.  Files in the old folder that the course did not put there go into
+    the new folder (or into ``aside``), never away.
+    """
+    old = target.with_name(f".{target.name}.old-{os.getpid()}")
+    with _ctrl_c_deferred():
+        extras = registry.extra_files(target, installed) if target.is_dir() else []
+        for rel in extras:
+            destination = (aside or staging) / rel
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(target / rel, destination)
+        if target.exists():
+            os.rename(target, old)
+        os.rename(staging, target)
+    shutil.rmtree(old, ignore_errors=True)
+    return extras
+
+
+def unpack(zip_path: Path, asset: Asset, prefix: str, force: bool = False) -> str:
+    """Unpack ``zip_path`` into ``<data>/<extract_to>`` atomically; return what was done, in words."""
+    target = registry.folder_path(asset)
     target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{spec.extract_to}-", dir=target.parent))
+    for leftover in target.parent.glob(f".{target.name}.*"):  # from an interrupted run (we hold the lock)
+        shutil.rmtree(leftover, ignore_errors=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.staging-", dir=target.parent))
     try:
-        count = 0
+        _normal_permissions(staging)
+        installed = {}
         with zipfile.ZipFile(zip_path) as archive:
-            for info in safe_members(archive):
-                if info.is_dir() or not info.filename.startswith(prefix):
-                    continue
-                if expected:
-                    if info.filename not in listed:
-                        continue  # not one of the listed photos
-                    local, sha = listed[info.filename]
-                else:
-                    local, sha = info.filename[len(prefix):], None
-                data = archive.read(info)
-                if sha is not None and hashlib.sha256(data).hexdigest() != sha:
-                    raise FetchError(f"{asset.name}: photo {local} does not match its checksum; "
-                                     "nothing was installed.")
+            for info, local, sha in plan_members(archive, asset, prefix):
                 out = staging / local
                 out.parent.mkdir(parents=True, exist_ok=True)
-                out.write_bytes(data)
-                count += 1
-        wanted = len(expected) or spec.expected_files
-        if wanted and count != wanted:
-            raise FetchError(f"{asset.name}: the archive gave {count} files, expected {wanted}; nothing was installed.")
-        (staging / RECEIPT).write_text(json.dumps({"asset": asset.name, "files": count,
-                                                   "archive_sha256": file_hash(zip_path)}, indent=1))
-        if target.exists():
-            shutil.rmtree(target)
-        os.replace(staging, target)
-        return count
+                digest = hashlib.sha256()
+                with archive.open(info) as source, open(out, "wb") as sink:
+                    while block := source.read(CHUNK):
+                        digest.update(block)
+                        sink.write(block)
+                if sha is not None and digest.hexdigest() != sha:
+                    raise _refuse(zip_path.name, f"photo {local} does not match its checksum")
+                installed[local] = digest.hexdigest()
+        (staging / RECEIPT).write_text(json.dumps({"asset": asset.name, "files": installed}, indent=1))
+        aside = None
+        if force and target.is_dir() and registry.extra_files(target, installed):
+            aside = target.with_name(f"{target.name}-your-files-{time.strftime('%Y%m%d-%H%M%S')}")
+        extras = _swap_in(staging, target, installed, aside)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError, EOFError) as err:
+        raise _refuse(zip_path.name, f"it is not a readable zip file ({err})") from err
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+    done = f"{len(installed)} files"
+    if extras and aside:
+        return f"{done}; your {len(extras)} own file(s) were moved to {aside}"
+    return f"{done}; your {len(extras)} own file(s) were kept" if extras else done
 
 
-def _install_archive(asset: Asset, mirror: Path | None) -> None:
+def _install_archive(asset: Asset, mirror: Path | None, force: bool) -> str:
     spec = asset.archive
     if mirror is not None:
-        source, sha = _mirror_file(spec.archive, mirror)
-        if sha and file_hash(source) != sha:
-            raise FetchError(f"the mirror's {source.name} does not match its checksum: the mirror is damaged.")
-        unpack(source, asset, spec.mirror_prefix)
-        return
+        part = part_path(registry.target_path(spec.archive))
+        part.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            _mirror_copy(spec.archive, mirror, part)
+            return unpack(part, asset, spec.mirror_prefix, force)
+        finally:
+            part.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                part.parent.rmdir()  # the downloads folder, if nothing else is in it
     zip_path = target_path(spec.archive)
+    zip_path.parent.mkdir(parents=True, exist_ok=True)
     if not zip_path.is_file():
         _fetch_online(spec.archive, zip_path)
     try:
-        unpack(zip_path, asset, spec.online_prefix)
-    except (zipfile.BadZipFile, FetchError):
+        done = unpack(zip_path, asset, spec.online_prefix, force)
+    except FetchError:
         zip_path.unlink(missing_ok=True)  # a bad archive must not be reused on the next run
         raise
     zip_path.unlink()  # unpacked and verified: the zip is no longer needed
+    return done
 
 
 # ---------------------------------------------------------------- install
@@ -359,33 +410,45 @@ class Outcome:
     message: str
 
 
+def mirror_folder(mirror: str | Path | None) -> Path | None:
+    """The mirror as an absolute folder, or a :class:`FetchError` saying what is wrong with it."""
+    if mirror is None:
+        return None
+    folder = Path(mirror).expanduser().resolve()
+    if folder.is_file():
+        raise FetchError(f"the mirror {folder} is a file: pass the mirror's folder (the one holding SHA256SUMS).")
+    if not folder.is_dir():
+        raise FetchError(f"mirror folder {folder} does not exist: check the path, or leave out --mirror when online.")
+    return folder
+
+
 def install_one(asset: Asset, mirror: str | Path | None = None, force: bool = False) -> Outcome:
     """Install one asset from the internet (``mirror=None``) or a mirror folder."""
-    mirror = Path(mirror).expanduser().resolve() if mirror else None
-    if mirror is not None and not mirror.is_dir():
-        raise FetchError(f"mirror folder {mirror} does not exist.")
     try:
-        if asset.archive:
-            if not force and state(asset).status == "installed":
-                return Outcome(asset.name, True, "already installed")
-            _install_archive(asset, mirror)
-        else:
-            # Each file is checked once: good ones are kept, missing or bad ones fetched.
-            wanted = [spec for spec in asset.files if force or not target_path(spec).is_file()
-                      or _file_problem(spec, target_path(spec)) is not None]
-            if not wanted:
-                return Outcome(asset.name, True, "already installed")
-            for spec in wanted:
-                dest = target_path(spec)
-                dest.parent.mkdir(parents=True, exist_ok=True)
-                if mirror is not None:
-                    _copy_from_mirror(spec, mirror, dest)
-                else:
-                    _fetch_online(spec, dest)
+        mirror = mirror_folder(mirror)
+        roots = {paths.root(spec.root) for spec in asset.specs()}
+        with locked(roots):
+            if asset.archive:
+                current = state(asset)
+                if not force and current.status == "installed":
+                    detail = f" ({current.detail})" if current.detail else ""
+                    return Outcome(asset.name, True, f"already installed{detail}")
+                done = _install_archive(asset, mirror, force)
+            else:
+                # Each file is checked once: good ones are kept, missing or bad ones fetched.
+                wanted = [spec for spec in asset.files if force or not target_path(spec).is_file()
+                          or registry.file_problem(spec, target_path(spec)) is not None]
+                if not wanted:
+                    return Outcome(asset.name, True, "already installed")
+                for spec in wanted:
+                    _install_file(spec, mirror)
+                done = ""
     except FetchError as err:
         return Outcome(asset.name, False, str(err))
+    except OSError as err:
+        return Outcome(asset.name, False, os_error_message(err))
     source = f"mirror {mirror}" if mirror else "internet"
-    return Outcome(asset.name, True, f"installed from the {source}")
+    return Outcome(asset.name, True, f"installed from the {source}" + (f" ({done})" if done else ""))
 
 
 def install(names: Iterable[str], mirror: str | Path | None = None, force: bool = False,

@@ -48,3 +48,8 @@ def root(name: str) -> Path:
     if name == "keras":
         return keras_home()
     raise ValueError(f"unknown root {name!r}: expected 'data' or 'keras'")
+
+
+def model_path() -> Path:
+    """Where notebook 03 saves the hot-dog classifier and :mod:`helpers.classify` reads it."""
+    return data_dir() / "models" / "hotdog_classifier.keras"

@@ -1,14 +1,18 @@
-"""Load-checks for downloaded files whose source publishes no checksum.
+"""What the registry applies to a downloaded file besides its pinned checksum.
 
-Each validator opens the file the way the course will use it and raises
-``ValueError`` when it is unusable.  They are cheap: a header or an index is
-read, not the whole payload, except where the payload is small.
+* Load-checks, for files whose public source publishes no checksum (Keras'
+  MobileNet and Fashion-MNIST files, GitHub's archive of the hot-dog photos):
+  each opens the file the way the course will use it and raises ``ValueError``
+  when it is unusable.  A file with a pinned checksum never needs one.
+* The one conversion: the classic MNIST pickle becomes an ``.npz`` at install
+  time, so that no loader ever unpickles data.
 """
 
 from __future__ import annotations
 
 import gzip
-import json
+import io
+import pickle
 import struct
 import zipfile
 from pathlib import Path
@@ -20,84 +24,40 @@ def idx_gz(expected_count: int):
     def check(path: Path) -> None:
         try:
             with gzip.open(path, "rb") as f:
-                header = f.read(8)
-                magic, count = struct.unpack(">II", header)
+                magic, count = struct.unpack(">II", f.read(8))
                 data_type, ndim = (magic >> 8) & 0xFF, magic & 0xFF
-                item_shape = struct.unpack(">" + "I" * (ndim - 1), f.read(4 * (ndim - 1)))
                 item_size = 1
-                for n in item_shape:
+                for n in struct.unpack(">" + "I" * (ndim - 1), f.read(4 * (ndim - 1))):
                     item_size *= n
-                payload = f.read()
+                payload = len(f.read())
         except (OSError, EOFError, struct.error) as err:
             raise ValueError(f"{path.name} is not a readable gzipped IDX file ({err})") from err
-        if data_type != 0x08 or count != expected_count or len(payload) != count * item_size:
-            raise ValueError(
-                f"{path.name}: expected {expected_count} uint8 items, found header "
-                f"type={data_type:#x} count={count} and {len(payload)} payload bytes"
-            )
+        if data_type != 0x08 or count != expected_count or payload != count * item_size:
+            raise ValueError(f"{path.name}: expected {expected_count} uint8 items, found header "
+                             f"type={data_type:#x} count={count} and {payload} payload bytes")
 
     return check
 
 
-def keras_weights_h5(path: Path) -> None:
-    """A Keras ``.h5`` weight file (it names its layers at the top level)."""
-    import h5py
+def keras_weights(application: str, **kwargs):
+    """A Keras ``.h5`` weight file that loads into ``keras.applications.<application>(weights=None, **kwargs)``.
 
-    try:
-        with h5py.File(path, "r") as f:
-            names = f.attrs.get("layer_names")
-            if names is None and "model_weights" in f:
-                names = f["model_weights"].attrs.get("layer_names")
-    except OSError as err:
-        raise ValueError(f"{path.name} is not a readable HDF5 file ({err})") from err
-    if names is None or len(names) == 0:
-        raise ValueError(f"{path.name} is HDF5 but holds no Keras layer weights")
+    A legacy ``.h5`` weight file holds arrays only (no code), and loading it
+    into the architecture checks every layer's name and shape.
+    """
 
+    def check(path: Path) -> None:
+        import keras
 
-def imagenet_class_index(path: Path) -> None:
-    """Keras' ``imagenet_class_index.json``: 1000 classes, 934 is the hot dog."""
-    try:
-        index = json.loads(Path(path).read_text())
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise ValueError(f"{path.name} is not valid JSON ({err})") from err
-    if len(index) != 1000 or index.get("934", [None, None])[1] != "hotdog":
-        raise ValueError(f"{path.name} does not look like the 1000-class ImageNet index")
+        model = getattr(keras.applications, application)(weights=None, **kwargs)
+        try:
+            model.load_weights(path)
+        except Exception as err:  # h5py and Keras raise OSError, ValueError, KeyError, ...
+            first_line = str(err).strip().splitlines()[0][:120] if str(err).strip() else ""
+            raise ValueError(f"{path.name} does not load into {application} "
+                             f"({type(err).__name__}: {first_line})") from err
 
-
-def image(path: Path) -> None:
-    """An image file that decodes completely, in a format TensorFlow reads (:func:`helpers.data.image_problem`)."""
-    from helpers.data import image_problem  # helpers.data imports the registry, which imports this module
-
-    problem = image_problem(path)
-    if problem is not None:
-        raise ValueError(f"{path.name} is not a readable image ({problem})")
-
-
-def mnist_npz(path: Path) -> None:
-    """Keras' ``mnist.npz`` with its four arrays."""
-    import numpy as np
-
-    try:
-        with np.load(path, allow_pickle=False) as f:
-            shapes = {k: f[k].shape for k in ("x_train", "y_train", "x_test", "y_test")}
-    except (OSError, KeyError, ValueError) as err:
-        raise ValueError(f"{path.name} is not Keras' MNIST npz ({err})") from err
-    if shapes["x_train"] != (60000, 28, 28) or shapes["x_test"] != (10000, 28, 28):
-        raise ValueError(f"{path.name}: unexpected shapes {shapes}")
-
-
-def mnist_pickle(path: Path) -> None:
-    """The classic ``mnist.pkl.gz``: (train 50k, valid 10k, test 10k)."""
-    import pickle
-
-    try:
-        with gzip.open(path, "rb") as f:
-            splits = pickle.load(f, encoding="latin1")
-    except (OSError, EOFError, pickle.UnpicklingError) as err:
-        raise ValueError(f"{path.name} is not a readable MNIST pickle ({err})") from err
-    sizes = [len(y) for _, y in splits]
-    if sizes != [50000, 10000, 10000]:
-        raise ValueError(f"{path.name}: expected splits of 50000/10000/10000, found {sizes}")
+    return check
 
 
 def zip_archive(path: Path) -> None:
@@ -105,7 +65,49 @@ def zip_archive(path: Path) -> None:
     try:
         with zipfile.ZipFile(path) as z:
             bad = z.testzip()
-    except (OSError, zipfile.BadZipFile) as err:
+    except (OSError, EOFError, zipfile.BadZipFile) as err:
         raise ValueError(f"{path.name} is not a readable zip archive ({err})") from err
     if bad is not None:
         raise ValueError(f"{path.name}: member {bad} is corrupt")
+
+
+class _ArraysOnly(pickle.Unpickler):
+    """Unpickles NumPy arrays and nothing else (no other class, no function call)."""
+
+    ALLOWED = {("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"),
+               ("numpy", "ndarray"), ("numpy", "dtype"), ("_codecs", "encode")}  # what NumPy arrays need
+
+    def find_class(self, module: str, name: str):
+        if (module, name) not in self.ALLOWED:
+            raise pickle.UnpicklingError(f"refusing to load {module}.{name} from a data file")
+        return super().find_class(module, name)
+
+
+def mnist_pickle_to_npz(raw: bytes) -> bytes:
+    """The classic ``mnist.pkl.gz`` (train 50k, valid 10k, test 10k; float32 = uint8/256, flattened) as Keras' npz.
+
+    The caller has verified ``raw`` against its pinned sha256; the unpickler
+    still accepts nothing but arrays.  The result is written byte-for-byte
+    reproducibly (fixed zip timestamps), so the installed file has a pinned
+    sha256 too.
+    """
+    import numpy as np
+
+    try:
+        (x_tr, y_tr), (x_va, y_va), (x_te, y_te) = _ArraysOnly(gzip.GzipFile(fileobj=io.BytesIO(raw)),
+                                                                encoding="latin1").load()
+    except (OSError, EOFError, ValueError, pickle.UnpicklingError) as err:
+        raise ValueError(f"not the classic MNIST pickle ({err})") from err
+
+    def images(x):  # the pickle stores uint8/256 exactly, so *256 gives the original bytes back
+        return np.rint(x * 256).astype(np.uint8).reshape(-1, 28, 28)
+
+    arrays = {"x_train": np.concatenate([images(x_tr), images(x_va)]),
+              "y_train": np.concatenate([y_tr, y_va]).astype(np.uint8),
+              "x_test": images(x_te), "y_test": y_te.astype(np.uint8)}
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as z:
+        for name, array in arrays.items():
+            with z.open(zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0)), "w") as f:
+                np.lib.format.write_array(f, np.ascontiguousarray(array), allow_pickle=False)
+    return buffer.getvalue()

@@ -1,8 +1,18 @@
-"""The asset registry is complete and consistent with the mirror and the notebooks."""
+"""The asset registry: complete, consistent with the mirror, one checksum parser, validators that can run."""
 
 from __future__ import annotations
 
-from helpers import assets
+import gzip
+import io
+import pickle
+import shutil
+import struct
+import zipfile
+
+import numpy as np
+import pytest
+
+from helpers import assets, validators
 from helpers.paths import PROJECT_ROOT
 
 
@@ -14,8 +24,20 @@ def test_every_asset_says_what_it_is_its_licence_and_who_needs_it():
         for spec in asset.specs():
             assert spec.urls and all(u.startswith(("https://", "http://")) for u in spec.urls), asset.name
             assert spec.root in ("data", "keras")
-            # Every file can be checked: a published checksum, the mirror's, or a load test.
-            assert spec.online_hash or spec.mirror_sha256 or spec.validate, spec.target
+            # Every file can be checked: a pinned checksum, or a load test where the source publishes none.
+            assert assets.source_hashes(spec) or spec.validate, spec.target
+
+
+def test_validators_are_attached_only_where_they_can_run():
+    """A load-check runs only when the public source publishes no checksum; anywhere else it is dead code."""
+    for asset in assets.ASSETS.values():
+        for spec in asset.specs():
+            if spec.validate is not None:
+                assert spec.online_hash is None, f"{spec.target}: its validator could never run"
+            if spec.online_hash is None:
+                assert spec.validate is not None, f"{spec.target}: an online copy could not be checked"
+            if spec.convert is not None:
+                assert len(spec.installed_sha256) == 64 and assets.source_hashes(spec), spec.target
 
 
 def test_checksums_name_their_algorithm():
@@ -36,7 +58,7 @@ def test_mirror_files_are_listed_with_size_and_sha256():
 def test_default_set_works_offline_and_optional_ones_are_marked():
     for name in assets.DEFAULT_ASSETS:
         assert all(spec.mirror_path for spec in assets.get(name).specs()), f"{name} is required but not in the mirror"
-    assert {a.name for a in assets.ASSETS.values() if a.optional} == {"mnist", "hotdog", "resnet50"}
+    assert {a.name for a in assets.ASSETS.values() if a.optional} == {"hotdog", "resnet50"}
 
 
 def test_hotdog_mini_checksum_list_covers_every_photo():
@@ -44,3 +66,137 @@ def test_hotdog_mini_checksum_list_covers_every_photo():
     assert len(listed) == 200
     splits = {path.split("/")[0] + "/" + path.split("/")[1] for path in listed}
     assert splits == {"train/hotdog", "train/not-hotdog", "test/hotdog", "test/not-hotdog"}
+
+
+def test_the_pinned_mirror_list_agrees_with_the_mirror(mirror):
+    sums = {name.removeprefix("./"): sha for sha, name in assets.read_checksums(mirror / "SHA256SUMS", 2)}
+    for asset in assets.ASSETS.values():
+        for spec in asset.specs():
+            if spec.mirror_path:
+                assert sums[spec.mirror_path] == spec.mirror_sha256, spec.mirror_path
+
+
+# ---------------------------------------------------------------- the one checksum parser
+SHA = "ab" * 32
+
+
+def test_read_checksums_skips_comments_and_blank_lines(tmp_path):
+    listing = tmp_path / "SUMS"
+    listing.write_text(f"# a comment\n\n{SHA.upper()}  ./a.txt\n{SHA} b.txt\n")
+    assert assets.read_checksums(listing, 2) == [(SHA, "./a.txt"), (SHA, "b.txt")]
+
+
+@pytest.mark.parametrize("content, fields, says", [
+    (f"{SHA}\n".encode(), 2, "line 1: expected a sha256 and 1 more field"),  # one token
+    (f"{SHA}  a.txt\nnot-a-checksum  b.txt\n".encode(), 2, "line 2"),
+    (f"{SHA}  a.txt  extra\n".encode(), 2, "line 1"),
+    (f"{SHA}  caf\xe9.txt\n".encode("latin-1"), 2, "is not UTF-8 text"),
+    (f"{SHA}  12\n".encode(), 3, "and 2 more field"),
+])
+def test_read_checksums_names_the_bad_line(tmp_path, content, fields, says):
+    listing = tmp_path / "SUMS"
+    listing.write_bytes(content)
+    with pytest.raises(ValueError, match=says):
+        assets.read_checksums(listing, fields)
+
+
+# ---------------------------------------------------------------- validators: a good and a corrupt file each
+def idx_bytes(count: int, payload_bytes: int | None = None) -> bytes:
+    header = struct.pack(">II", 0x0803, count) + struct.pack(">II", 2, 2)
+    return gzip.compress(header + b"\x07" * (count * 4 if payload_bytes is None else payload_bytes))
+
+
+@pytest.mark.parametrize("content, good", [
+    (idx_bytes(3), True),
+    (idx_bytes(3, payload_bytes=11), False),  # truncated payload
+    (idx_bytes(4), False),  # wrong count
+    (b"not gzip at all", False),
+])
+def test_idx_gz(tmp_path, content, good):
+    path = tmp_path / "items.gz"
+    path.write_bytes(content)
+    if good:
+        validators.idx_gz(3)(path)
+    else:
+        with pytest.raises(ValueError, match="items.gz"):
+            validators.idx_gz(3)(path)
+
+
+def test_zip_archive(tmp_path):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("a.txt", b"x" * 10_000)
+    good, bad = tmp_path / "good.zip", tmp_path / "bad.zip"
+    good.write_bytes(buffer.getvalue())
+    validators.zip_archive(good)
+    bad.write_bytes(buffer.getvalue()[:-40])  # the central directory is cut off
+    with pytest.raises(ValueError, match="not a readable zip archive"):
+        validators.zip_archive(bad)
+
+
+@pytest.mark.slow
+def test_keras_weights_loads_the_file_into_its_architecture(tmp_path, mirror):
+    no_top = mirror / "keras" / "models" / "mobilenet_2_5_224_tf_no_top.h5"
+    check_no_top = validators.keras_weights("MobileNet", alpha=0.25, include_top=False)
+    check_no_top(no_top)
+    with pytest.raises(ValueError, match="does not load into MobileNet"):  # the right file for another model
+        validators.keras_weights("MobileNet", alpha=0.25)(no_top)
+    truncated = tmp_path / "weights.h5"
+    truncated.write_bytes(no_top.read_bytes()[:50_000])
+    with pytest.raises(ValueError, match="weights.h5 does not load"):
+        check_no_top(truncated)
+
+
+class WritesAMarker:
+    """A pickle that runs code when loaded: it creates a file."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+def fake_mnist_pickle(rng: np.random.Generator) -> tuple[bytes, dict[str, np.ndarray]]:
+    """The classic pickle's layout (float32 = uint8/256, flattened), with the arrays Keras' layout must give."""
+    x = rng.integers(0, 256, (80, 28, 28), dtype=np.uint8)
+    y = rng.integers(0, 10, 80).astype(np.int64)
+    flat = (x.reshape(80, -1) / np.float32(256)).astype(np.float32)
+    splits = ((flat[:50], y[:50]), (flat[50:60], y[50:60]), (flat[60:], y[60:]))
+    expected = {"x_train": x[:60], "y_train": y[:60].astype(np.uint8), "x_test": x[60:],
+                "y_test": y[60:].astype(np.uint8)}
+    return gzip.compress(pickle.dumps(splits, protocol=2)), expected
+
+
+def test_mnist_pickle_becomes_keras_npz_reproducibly():
+    raw, expected = fake_mnist_pickle(np.random.default_rng(0))
+    converted = validators.mnist_pickle_to_npz(raw)
+    assert validators.mnist_pickle_to_npz(raw) == converted  # byte for byte: the installed file has a pinned hash
+    with np.load(io.BytesIO(converted), allow_pickle=False) as arrays:
+        assert sorted(arrays) == sorted(expected)
+        for name, array in expected.items():
+            assert arrays[name].dtype == np.uint8
+            np.testing.assert_array_equal(arrays[name], array)
+
+
+def test_mnist_conversion_runs_no_code_from_the_pickle(tmp_path):
+    marker = tmp_path / "pwned"
+    with pytest.raises(ValueError, match="refusing to load"):
+        validators.mnist_pickle_to_npz(gzip.compress(pickle.dumps(WritesAMarker(marker))))
+    assert not marker.exists()
+    with pytest.raises(ValueError, match="not the classic MNIST pickle"):
+        validators.mnist_pickle_to_npz(b"garbage")
+
+
+def test_a_mirror_copy_must_match_a_pinned_checksum_even_when_it_loads(tmp_path, mirror):
+    """Only a file from a source that publishes no checksum may be accepted by loading it."""
+    spec = assets.get("fashion-mnist").files[1]  # the test labels: small
+    original = mirror / spec.mirror_path
+    recompressed = tmp_path / "labels.gz"
+    recompressed.write_bytes(gzip.compress(gzip.decompress(original.read_bytes()), mtime=0))
+    assert assets.file_problem(spec, original, "mirror") is None
+    assert "matches none of the checksums pinned" in assets.file_problem(spec, recompressed, "mirror")
+    assert assets.file_problem(spec, recompressed, "online") is None  # Keras publishes none: it loads, it's fine
+    shutil.copy(recompressed, tmp_path / "broken.gz")
+    (tmp_path / "broken.gz").write_bytes(recompressed.read_bytes()[:-100])
+    assert "does not load" in assets.file_problem(spec, tmp_path / "broken.gz", "online")

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import os
+import struct
 import subprocess
 import sys
+import warnings
+import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from helpers import classify
+from helpers import classify, paths
 from helpers.paths import PROJECT_ROOT
 
 pytestmark = pytest.mark.filterwarnings("ignore:__array__ implementation doesn't accept a copy:DeprecationWarning")
@@ -21,13 +25,18 @@ SIZE = 32
 
 @pytest.fixture(scope="module")
 def tiny_model_file(tmp_path_factory) -> Path:
-    """A small untrained classifier built and saved exactly as notebook 03 saves the real one."""
+    """A small untrained model with the saved classifier's contract: raw 0-255 RGB in, P(hot dog) out."""
     keras = pytest.importorskip("keras")
-    from helpers import models
 
     keras.utils.set_random_seed(0)
-    model = models.build_classifier("mobilenet", weights=None, input_size=SIZE)
-    return models.export_classifier(model, tmp_path_factory.mktemp("model") / "tiny.keras")
+    inputs = keras.Input((SIZE, SIZE, 3))
+    x = keras.layers.Rescaling(1 / 127.5, offset=-1)(inputs)
+    x = keras.layers.Conv2D(4, 3, activation="relu")(x)
+    x = keras.layers.GlobalAveragePooling2D()(x)
+    model = keras.Model(inputs, keras.layers.Dense(1, activation="sigmoid")(x))
+    path = tmp_path_factory.mktemp("model") / "tiny.keras"
+    model.save(path)
+    return path
 
 
 @pytest.fixture
@@ -50,8 +59,9 @@ def test_a_non_image_is_rejected_with_a_clear_message(tmp_path):
 def test_the_command_line_rejects_a_non_image_before_loading_any_model(tmp_path):
     notes = tmp_path / "notes.txt"
     notes.write_text("not a photo")
+    env = dict(os.environ, PYTHONPATH=str(PROJECT_ROOT))
     result = subprocess.run([sys.executable, "-m", "helpers.classify", "notes.txt"], cwd=tmp_path,
-                            capture_output=True, text=True, timeout=120)
+                            capture_output=True, text=True, timeout=120, env=env)
     assert result.returncode == 1
     assert result.stdout == ""
     assert result.stderr.startswith("error: notes.txt is not an image the classifier can read")
@@ -68,7 +78,78 @@ def test_a_missing_model_says_which_notebook_makes_it(isolated_dirs, photo, caps
 
 def test_default_model_path_is_in_the_course_data_folder(isolated_dirs):
     data_dir, _ = isolated_dirs
-    assert classify.model_path() == data_dir / "models" / "hotdog_classifier.keras"
+    assert paths.model_path() == data_dir / "models" / "hotdog_classifier.keras"
+
+
+def png_header(width: int, height: int) -> bytes:
+    """A PNG that claims ``width`` x ``height`` pixels and holds almost nothing (a decompression bomb's header)."""
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(b"")) + chunk(b"IEND", b""))
+
+
+def test_a_decompression_bomb_gets_one_line_from_the_command_line(tmp_path):
+    (tmp_path / "huge.png").write_bytes(png_header(20000, 20000))
+    env = dict(os.environ, PYTHONPATH=str(PROJECT_ROOT))
+    result = subprocess.run([sys.executable, "-m", "helpers.classify", "huge.png"], cwd=tmp_path,
+                            capture_output=True, text=True, timeout=300, env=env)
+    assert result.returncode == 1 and result.stdout == ""
+    assert result.stderr.startswith("error: huge.png is not an image the classifier can read: too large to decode")
+    assert len(result.stderr.splitlines()) == 1, result.stderr  # no traceback, no Pillow warning
+
+
+def damaged_weights(model_file: Path, tmp_path: Path) -> Path:
+    """The saved model with its weights member overwritten (the zip itself stays valid)."""
+    damaged = tmp_path / "damaged.keras"
+    with zipfile.ZipFile(model_file) as source, zipfile.ZipFile(damaged, "w") as out:
+        for info in source.infolist():
+            content = source.read(info)
+            out.writestr(info, content[:100] if info.filename.endswith(".h5") else content)
+    return damaged
+
+
+BAD_INPUT = [  # (case, arguments built from (photo, model file, tmp folder), what the one line says)
+    ("not an image", lambda p, m, t: [str(t / "notes.jpg"), "--model", str(m)], "is not an image the classifier"),
+    ("missing photo", lambda p, m, t: [str(t / "nope.jpg"), "--model", str(m)], "does not exist or is not a file"),
+    ("a folder for a photo", lambda p, m, t: [str(t), "--model", str(m)], "does not exist or is not a file"),
+    ("20000x20000 header", lambda p, m, t: [str(t / "huge.png"), "--model", str(m)], "too large to decode safely"),
+    ("no model yet", lambda p, m, t: [str(p), "--model", str(t / "none.keras")], "no trained model at"),
+    ("random model file", lambda p, m, t: [str(p), "--model", str(t / "random.keras")],
+     "is not a Keras model that loads"),
+    ("truncated model file", lambda p, m, t: [str(p), "--model", str(t / "truncated.keras")],
+     "is not a Keras model that loads"),
+    ("damaged weights in the model file", lambda p, m, t: [str(p), "--model", str(damaged_weights(m, t))],
+     "is not a Keras model that loads"),
+]
+
+
+@pytest.mark.parametrize("arguments, says", [row[1:] for row in BAD_INPUT], ids=[row[0] for row in BAD_INPUT])
+def test_bad_input_ends_in_one_line_that_says_what_to_do(tiny_model_file, photo, tmp_path, capsys, arguments, says):
+    (tmp_path / "notes.jpg").write_text("a shopping list")
+    (tmp_path / "huge.png").write_bytes(png_header(20000, 20000))
+    (tmp_path / "random.keras").write_bytes(os.urandom(4096))
+    (tmp_path / "truncated.keras").write_bytes(tiny_model_file.read_bytes()[:3000])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        assert classify.main(arguments(photo, tiny_model_file, tmp_path)) == 1
+    out, err = capsys.readouterr()
+    assert out == "" and len(err.strip().splitlines()) == 1, err
+    assert err.startswith("error: ") and says in err, err
+    assert "File not found" not in err  # Keras' words for a file that exists but does not load
+    if "model" in says or "Keras" in says:
+        assert "run notebook 03" in err
+
+
+@pytest.mark.parametrize("fmt, options", [("WEBP", {}), ("MPO", {"save_all": True})])
+def test_phone_photos_and_webp_are_classified(tiny_model_file, tmp_path, capsys, fmt, options):
+    path = tmp_path / f"photo.{fmt.lower()}"
+    array = np.random.default_rng(1).integers(0, 256, (40, 30, 3), dtype=np.uint8)
+    extra = {"append_images": [Image.new("RGB", (30, 40))]} if options else {}
+    Image.fromarray(array).save(path, fmt, **options, **extra)
+    assert classify.main([str(path), "--model", str(tiny_model_file)]) == 0
+    assert capsys.readouterr().out.startswith(f"{path}: ")
 
 
 def test_classify_file_gives_the_models_probability_and_a_consistent_label(tiny_model_file, photo):

@@ -1,63 +1,50 @@
-"""Loaders: MNIST from either source, photos, image folders with bad files."""
+"""Loaders: MNIST without pickles, photos, image folders judged by the decoder that will read them."""
 
 from __future__ import annotations
 
 import gzip
+import io
 import pickle
+import struct
+import warnings
+import zlib
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from helpers import data, fetch
+from helpers import assets, data, fetch
 from helpers.assets import get
 
 KERAS_MNIST_TRAIN_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
 KERAS_MNIST_TEST_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
 
 
-def write_fake_mnist(data_dir, keras_home, rng):
-    """The same random digits written as Keras' npz and as the classic pickle."""
-    x_train = rng.integers(0, 256, (60, 28, 28), dtype=np.uint8)
-    y_train = rng.integers(0, 10, 60).astype(np.uint8)
-    x_test = rng.integers(0, 256, (20, 28, 28), dtype=np.uint8)
-    y_test = rng.integers(0, 10, 20).astype(np.uint8)
-    npz = keras_home / "datasets" / "mnist.npz"
-    npz.parent.mkdir(parents=True)
-    np.savez(npz, x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
-
-    def flat(x):  # the pickle's convention: float32 pixels = uint8 / 256, flattened
-        return (x.reshape(len(x), -1) / np.float32(256)).astype(np.float32)
-
-    splits = ((flat(x_train[:50]), y_train[:50].astype(np.int64)), (flat(x_train[50:]), y_train[50:].astype(np.int64)),
-              (flat(x_test), y_test.astype(np.int64)))
-    pkl = data_dir / "datasets" / "mnist.pkl.gz"
-    pkl.parent.mkdir(parents=True)
-    with gzip.open(pkl, "wb") as f:
-        pickle.dump(splits, f)
-    return npz, pkl
-
-
-def test_pickle_and_npz_give_identical_arrays(isolated_dirs):
-    data_dir, keras_home = isolated_dirs
-    npz, pkl = write_fake_mnist(data_dir, keras_home, np.random.default_rng(0))
-    from_npz = data.load_mnist()
-    from_pickle = data.mnist_from_pickle(pkl)
-    flatten = lambda splits: [array for split in splits for array in split]  # noqa: E731
-    for a, b in zip(flatten(from_npz), flatten(from_pickle), strict=True):
-        assert a.dtype == b.dtype == np.uint8
-        assert a.shape == b.shape
-        np.testing.assert_array_equal(a, b)
-    npz.unlink()
-    np.testing.assert_array_equal(data.load_mnist()[0][0], from_npz[0][0])  # falls back to the pickle
-
-
 def test_missing_mnist_names_the_install_command(isolated_dirs):
-    with pytest.raises(data.MissingAssetError, match=r"python data_download.py mnist-pickle"):
+    with pytest.raises(data.MissingAssetError, match=r"is not installed.*\n.*python data_download.py mnist"):
         data.load_mnist()
 
 
-@pytest.mark.skipif(not data.is_installed("mnist-pickle"), reason="MNIST not installed (python data_download.py)")
+def test_load_mnist_never_reads_a_pickle(isolated_dirs, tmp_path):
+    """An older install left mnist.pkl.gz; a hostile one put code in it. The loader does not open it."""
+    data_dir, _ = isolated_dirs
+    marker = tmp_path / "pwned"
+
+    class WritesAMarker:
+        def __reduce__(self):
+            return (open, (str(marker), "w"))
+
+    (data_dir / "datasets").mkdir(parents=True)
+    (data_dir / "datasets" / "mnist.pkl.gz").write_bytes(gzip.compress(pickle.dumps(WritesAMarker())))
+    with pytest.raises(data.MissingAssetError):
+        data.load_mnist()
+    (data_dir / "datasets" / "mnist.npz").write_bytes(b"PK not the course's npz")
+    with pytest.raises(data.MissingAssetError, match="is damaged"):
+        data.load_mnist()
+    assert not marker.exists()
+
+
+@pytest.mark.skipif(not data.is_installed("mnist"), reason="MNIST not installed (python data_download.py)")
 def test_real_mnist_matches_keras():
     (x_train, y_train), (x_test, y_test) = data.load_mnist()
     assert x_train.shape == (60000, 28, 28) and x_test.shape == (10000, 28, 28)
@@ -75,6 +62,78 @@ def test_photos_are_rgb_uint8(mirror, isolated_dirs):
         data.load_photo("dog")
 
 
+def test_a_changed_photo_is_reported_not_loaded(mirror, isolated_dirs):
+    fetch.install_one(get("coffee"), mirror)
+    path = assets.target_path(get("coffee").files[0])
+    path.write_bytes(path.read_bytes()[:-10])
+    with pytest.raises(data.MissingAssetError, match=r"is damaged .*\n.*python data_download.py coffee"):
+        data.load_photo("coffee")
+
+
+def test_a_learners_extra_photo_keeps_the_set_installed(mirror, isolated_dirs):
+    data_dir, _ = isolated_dirs
+    assert fetch.install_one(get("hotdog-mini"), mirror).ok
+    Image.new("RGB", (8, 8)).save(data_dir / "hotdog-mini" / "train" / "not-hotdog" / "my_lunch.jpg")
+    assert data.hotdog_dir() == data_dir / "hotdog-mini"
+    state = assets.state(get("hotdog-mini"))
+    assert state.status == "installed" and "train/not-hotdog/my_lunch.jpg" in state.detail
+
+
+# ---------------------------------------------------------------- readable images
+def png_header(width: int, height: int) -> bytes:
+    """A PNG that claims ``width`` x ``height`` pixels and holds almost nothing (a decompression bomb's header)."""
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(b"")) + chunk(b"IEND", b""))
+
+
+def image_bytes(fmt: str, **options) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(np.random.default_rng(0).integers(0, 256, (12, 16, 3), dtype=np.uint8)).save(
+        buffer, fmt, **options)
+    return buffer.getvalue()
+
+
+def phone_jpeg() -> bytes:
+    """A multi-picture JPEG (MPO), as phone cameras write: Pillow calls it MPO, TensorFlow reads its first picture."""
+    second = Image.new("RGB", (16, 12), (0, 0, 255))
+    return image_bytes("MPO", save_all=True, append_images=[second])
+
+
+@pytest.mark.parametrize("name, content, decoder, says", [
+    ("ok.jpg", image_bytes("JPEG"), "tensorflow", None),
+    ("ok.jpg", image_bytes("JPEG"), "pillow", None),
+    ("phone.jpg", phone_jpeg(), "tensorflow", None),
+    ("phone.jpg", phone_jpeg(), "pillow", None),
+    ("ok.webp", image_bytes("WEBP"), "tensorflow", None),
+    ("ok.webp", image_bytes("WEBP"), "pillow", None),
+    ("scan.tiff", image_bytes("TIFF"), "pillow", None),  # ImageDataGenerator reads TIFF ...
+    ("scan.tiff", image_bytes("TIFF"), "tensorflow", "TensorFlow cannot decode it"),  # ... tf.data does not
+    ("cut.jpg", image_bytes("JPEG")[:200], "tensorflow", "TensorFlow cannot decode it"),
+    ("cut.jpg", image_bytes("JPEG")[:200], "pillow", "unreadable"),
+    ("notes.jpg", b"a shopping list", "tensorflow", "TensorFlow cannot decode it"),
+    ("notes.jpg", b"a shopping list", "pillow", "unreadable"),
+    ("bomb.png", png_header(20000, 20000), "tensorflow", "too large to decode safely"),
+    ("bomb.png", png_header(20000, 20000), "pillow", "too large to decode safely"),
+])
+def test_image_problem_asks_the_decoder_that_will_read_the_image(tmp_path, name, content, decoder, says):
+    path = tmp_path / name
+    path.write_bytes(content)
+    problem = data.image_problem(path, decoder)
+    assert problem is None if says is None else says in problem, problem
+
+
+def test_a_large_but_allowed_image_prints_no_pillow_warning(tmp_path):
+    path = tmp_path / "big.png"
+    path.write_bytes(png_header(10000, 10000))  # over Pillow's warning limit, under its error limit
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # any warning fails the test
+        assert "TensorFlow cannot decode it" in data.image_problem(path, "tensorflow")  # the header has no pixels
+        assert "unreadable" in data.image_problem(path, "pillow")
+
+
 def make_folder(root):
     """A small class folder with good images and the usual troublemakers."""
     for split, label in (("train", "cat"), ("train", "dog"), ("test", "cat")):
@@ -86,21 +145,32 @@ def make_folder(root):
     (root / "train" / "cat" / "truncated.jpg").write_bytes(good_jpeg[: len(good_jpeg) // 2])
     (root / "train" / "dog" / "notes.txt").write_text("not an image")
     Image.new("RGB", (8, 8)).save(root / "train" / "dog" / "odd.tiff")
+    (root / "train" / "dog" / "bomb.png").write_bytes(png_header(20000, 20000))
     (root / "train" / "dog" / ".DS_Store").write_bytes(b"\0")
 
 
 def test_scan_images_separates_the_bad_files_and_says_why(tmp_path):
     make_folder(tmp_path)
-    good, bad = data.scan_images(tmp_path)
+    good, bad = data.scan_images(tmp_path, decoder="tensorflow")
     assert len(good) == 6 and all(p.suffix == ".jpg" for p in good)
     reasons = {p.name: why for p, why in bad}
-    assert set(reasons) == {"truncated.jpg", "notes.txt", "odd.tiff"}
-    assert "unreadable" in reasons["notes.txt"]
-    assert "TIFF cannot be decoded by TensorFlow" in reasons["odd.tiff"]
+    assert set(reasons) == {"truncated.jpg", "notes.txt", "odd.tiff", "bomb.png"}
+    assert "too large" in reasons["bomb.png"]
+    good, bad = data.scan_images(tmp_path)  # ImageDataGenerator's reader, Pillow, is the default ...
+    assert {p.name for p, _ in bad} == {"truncated.jpg", "notes.txt", "bomb.png"}  # ... and it reads the TIFF
     with pytest.raises(ValueError, match="is not a folder"):
         data.scan_images(tmp_path / "nope")
+    with pytest.raises(ValueError, match="decoder must be one of"):
+        data.image_problem(good[0], "opencv")
+
+
+def test_labelled_images_survives_a_decompression_bomb(tmp_path):
+    make_folder(tmp_path / "set")
+    paths_, labels, bad = data.labelled_images(tmp_path / "set" / "train", ("cat", "dog"))
+    assert len(paths_) == 4 and labels.tolist() == [0, 0, 1, 1]
+    assert any(p.name == "bomb.png" for p, _ in bad)
 
 
 def test_count_images_per_split_and_class(tmp_path):
     make_folder(tmp_path)
-    assert data.count_images(tmp_path) == {"test": {"cat": 2}, "train": {"cat": 3, "dog": 2}}
+    assert data.count_images(tmp_path) == {"test": {"cat": 2}, "train": {"cat": 3, "dog": 4}}

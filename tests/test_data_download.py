@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+import fcntl
+import gzip
+import hashlib
 import io
+import os
+import pickle
 import shutil
+import signal
 import subprocess
 import sys
 import zipfile
@@ -14,6 +20,7 @@ from conftest import Route
 
 import data_download
 from helpers import assets, fetch
+from helpers import data as data_module
 from helpers.paths import PROJECT_ROOT
 
 
@@ -33,7 +40,7 @@ def test_help_lists_every_asset_and_the_mirror_option():
 
 def test_list_on_an_empty_machine_shows_everything_missing(isolated_dirs):
     code, out, _ = run_cli("--list")
-    assert code == 0
+    assert code == 1  # a script can tell that the course is not ready
     for name in assets.ASSETS:
         row = next(line for line in out.splitlines() if line.startswith(name + " "))
         assert "missing" in row
@@ -45,17 +52,13 @@ def test_unknown_asset_is_a_usage_error(isolated_dirs):
     assert code == 2 and "unknown asset(s) no-such-thing" in err
 
 
-def test_missing_mirror_folder_is_a_clear_error(isolated_dirs, tmp_path):
-    code, _, err = run_cli("chelsea", "--mirror", str(tmp_path / "nowhere"))
-    assert code == 1 and "does not exist" in err
-
-
 def test_everything_installs_from_the_mirror_and_verifies(isolated_dirs, mirror):
     data, keras_home = isolated_dirs
     code, out, err = run_cli("--mirror", str(mirror))
     assert code == 0, err
     assert f"all {len(assets.DEFAULT_ASSETS)} asset(s) installed and verified" in out
     code, out, _ = run_cli("--list")
+    assert code == 0
     for name in assets.DEFAULT_ASSETS:
         row = next(line for line in out.splitlines() if line.startswith(name + " "))
         assert " installed " in row, row
@@ -66,8 +69,8 @@ def test_everything_installs_from_the_mirror_and_verifies(isolated_dirs, mirror)
 
     # A damaged file is reported as corrupt, and a re-run repairs it.
     (data / "images" / "chelsea.png").write_bytes(b"not a png")
-    _, out, _ = run_cli("--list")
-    assert "corrupt" in next(line for line in out.splitlines() if line.startswith("chelsea "))
+    code, out, _ = run_cli("--list")
+    assert code == 1 and "corrupt" in next(line for line in out.splitlines() if line.startswith("chelsea "))
     code, _, _ = run_cli("--mirror", str(mirror))
     assert code == 0 and fetch.state(assets.get("chelsea")).status == "installed"
 
@@ -99,7 +102,210 @@ def test_a_corrupt_mirror_file_is_refused(isolated_dirs, mirror, tmp_path):
     (damaged / "images" / "coffee.png").write_bytes(b"damaged in transit")
     outcome = fetch.install_one(assets.get("coffee"), mirror=damaged)
     assert not outcome.ok and "checksum mismatch" in outcome.message
+    assert "use a course mirror" not in outcome.message.lower()  # one is in use already
     assert not fetch.target_path(assets.get("coffee").files[0]).exists()
+
+
+def partial_mirror(mirror, tmp_path, *files: str):
+    """A writable copy of some of the mirror's files, with its SHA256SUMS."""
+    copy = tmp_path / "mirror-copy"
+    for name in (*files, "SHA256SUMS"):
+        (copy / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(mirror / name, copy / name)
+    return copy
+
+
+def with_own_sum(copy, name: str) -> None:
+    """What a hostile mirror does: list the changed file's real sha256 in its own SHA256SUMS."""
+    sums = (copy / "SHA256SUMS").read_text().splitlines()
+    digest = hashlib.sha256((copy / name).read_bytes()).hexdigest()
+    (copy / "SHA256SUMS").write_text("\n".join(f"{digest}  ./{name}" if line.endswith("./" + name) else line
+                                               for line in sums) + "\n")
+
+
+def test_a_tampered_mirror_cannot_run_code(isolated_dirs, mirror, tmp_path):
+    """A mirror whose MNIST pickle runs a command, with a matching SHA256SUMS: refused, and nothing runs."""
+    data, _ = isolated_dirs
+    marker = tmp_path / "pwned"
+    copy = partial_mirror(mirror, tmp_path, "datasets/mnist.pkl.gz")
+    payload = f"import pathlib; pathlib.Path({str(marker)!r}).touch()"
+    (copy / "datasets" / "mnist.pkl.gz").write_bytes(gzip.compress(
+        b"cbuiltins\nexec\n(" + pickle.dumps(payload, protocol=0)[:-1] + b"tR."))
+    with_own_sum(copy, "datasets/mnist.pkl.gz")
+    code, out, err = run_cli("mnist", "--mirror", str(copy))
+    assert code == 1 and "installed and verified" not in out
+    assert "matches none of the checksums pinned in the course" in out
+    assert err.strip().splitlines()[-1] == "Each message above says what to do; then run the same command again."
+    with pytest.raises(data_module.MissingAssetError):
+        data_module.load_mnist()
+    assert not marker.exists()
+    assert not list(data.rglob("mnist*"))
+
+
+def test_the_mirrors_own_sums_add_a_check(isolated_dirs, mirror, tmp_path):
+    """A right file that the mirror's SHA256SUMS disagrees with means a damaged mirror: refused."""
+    copy = partial_mirror(mirror, tmp_path, "images/chelsea.png")
+    (copy / "SHA256SUMS").write_text(f"{'0' * 64}  ./images/chelsea.png\n")
+    outcome = fetch.install_one(assets.get("chelsea"), mirror=copy)
+    assert not outcome.ok and "does not match the mirror's SHA256SUMS" in outcome.message
+    (copy / "SHA256SUMS").unlink()  # a mirror without its own list: the pinned checksum still decides
+    assert fetch.install_one(assets.get("chelsea"), mirror=copy).ok
+
+
+def test_a_mirror_zip_that_differs_from_the_pinned_one_is_refused(isolated_dirs, mirror, tmp_path):
+    data, _ = isolated_dirs
+    copy = partial_mirror(mirror, tmp_path, "datasets/hotdog-mini.zip")
+    with zipfile.ZipFile(copy / "datasets" / "hotdog-mini.zip", "a") as z:
+        z.writestr("hotdog-mini/README.txt", b"a valid zip with every photo, and one more member")
+    with_own_sum(copy, "datasets/hotdog-mini.zip")
+    outcome = fetch.install_one(assets.get("hotdog-mini"), mirror=copy)
+    assert not outcome.ok and "matches none of the checksums pinned" in outcome.message
+    assert not (data / "hotdog-mini").exists()
+
+
+def test_two_installers_at_once_both_succeed(isolated_dirs, mirror):
+    data, keras_home = isolated_dirs
+    runs = [subprocess.Popen([sys.executable, "data_download.py", "--mirror", str(mirror)], cwd=PROJECT_ROOT,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    results = [(run.wait(timeout=300), *run.communicate()) for run in runs]
+    for code, out, err in results:
+        assert code == 0, err
+        assert f"all {len(assets.DEFAULT_ASSETS)} asset(s) installed and verified" in out
+        assert "Traceback" not in err
+    assert any("waiting for it to finish" in err for _, _, err in results)
+    for name in assets.DEFAULT_ASSETS:
+        assert fetch.state(assets.get(name)).status == "installed", name
+    assert not list(data.rglob("*.part")) and not list(keras_home.rglob("*.part"))
+
+
+def test_a_learners_photo_survives_a_repair_and_a_force(isolated_dirs, mirror):
+    data, _ = isolated_dirs
+    assert run_cli("hotdog-mini", "--mirror", str(mirror))[0] == 0
+    mine = data / "hotdog-mini" / "train" / "not-hotdog" / "my_lunch.jpg"
+    mine.write_bytes(b"the learner's own photo")
+    code, out, _ = run_cli("hotdog-mini", "--mirror", str(mirror))
+    assert code == 0 and "already installed" in out and "my_lunch.jpg" in out
+    photo = sorted((data / "hotdog-mini" / "test" / "hotdog").glob("*.jpg"))[0]
+    photo.write_bytes(b"damaged")  # a repair replaces the folder ...
+    code, out, _ = run_cli("hotdog-mini", "--mirror", str(mirror))
+    assert code == 0 and "your 1 own file(s) were kept" in out
+    assert mine.read_bytes() == b"the learner's own photo"  # ... and keeps the learner's file
+    code, out, _ = run_cli("hotdog-mini", "--mirror", str(mirror), "--force")
+    assert code == 0 and "your 1 own file(s) were moved to" in out
+    assert not mine.exists()
+    (aside,) = data.glob("hotdog-mini-your-files-*")
+    assert (aside / "train" / "not-hotdog" / "my_lunch.jpg").read_bytes() == b"the learner's own photo"
+    assert fetch.state(assets.get("hotdog-mini")).status == "installed"
+
+
+def test_ctrl_c_says_how_to_resume_and_leaves_nothing_complete(isolated_dirs, mirror):
+    data, _ = isolated_dirs
+    data.mkdir(parents=True)
+    with open(data / fetch.LOCK, "a") as lock:  # another install is running: the CLI waits for it ...
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        run = subprocess.Popen([sys.executable, "data_download.py", "chelsea", "--mirror", str(mirror)],
+                               cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        assert "waiting for it to finish" in run.stderr.readline()
+        run.send_signal(signal.SIGINT)  # ... and the learner presses Ctrl-C
+        out, err = run.communicate(timeout=60)
+    assert run.returncode == 130
+    assert err.strip().splitlines()[-1] == "interrupted; run again to resume"
+    assert "Traceback" not in err and "installed and verified" not in out
+    assert not (data / "images" / "chelsea.png").exists()
+
+
+# ---------------------------------------------------------------- bad input: one line that says what to do
+def crafted_archive_mirror(tmp_path, monkeypatch, members: dict[str, bytes]):
+    """A mirror whose hotdog-mini.zip is ``members``, with its sha256 pinned (as if the course had pinned it)."""
+    copy = tmp_path / "crafted-mirror"
+    (copy / "datasets").mkdir(parents=True)
+    with zipfile.ZipFile(copy / "datasets" / "hotdog-mini.zip", "w") as z:
+        for name, content in members.items():
+            z.writestr(name, content)
+    asset = assets.get("hotdog-mini")
+    spec = dataclasses.replace(asset.archive.archive,
+                               mirror_sha256=hashlib.sha256((copy / "datasets" / "hotdog-mini.zip").read_bytes())
+                               .hexdigest())
+    archive = dataclasses.replace(asset.archive, archive=spec, member_checksums=None, expected_files=None)
+    monkeypatch.setitem(assets.ASSETS, "hotdog-mini", dataclasses.replace(asset, archive=archive))
+    return ["hotdog-mini", "--mirror", str(copy)]
+
+
+def mirror_with(tmp_path, mirror, sums: bytes | None = None, zip_bytes: bytes | None = None):
+    copy = partial_mirror(mirror, tmp_path, "images/chelsea.png", "datasets/hotdog-mini.zip")
+    if sums is not None:
+        (copy / "SHA256SUMS").write_bytes(sums)
+    if zip_bytes is not None:
+        (copy / "datasets" / "hotdog-mini.zip").write_bytes(zip_bytes)
+        with_own_sum(copy, "datasets/hotdog-mini.zip")
+    return copy
+
+
+def data_folder_is_a_file(tmp_path, mirror, monkeypatch):
+    (tmp_path / "a-file").write_text("not a folder")
+    monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path / "a-file"))
+    return ["chelsea", "--mirror", str(mirror)]
+
+
+def read_only_data_folder(tmp_path, mirror, monkeypatch):
+    (tmp_path / "data").mkdir()
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode: str(p) != str(tmp_path / "data") and real_access(p, mode))
+    return ["chelsea", "--mirror", str(mirror)]
+
+
+def cannot_write_a_file(tmp_path, mirror, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(args[1]))
+
+    monkeypatch.setattr(shutil, "copyfile", refuse)
+    return ["chelsea", "--mirror", str(mirror)]
+
+
+def interrupted(tmp_path, mirror, monkeypatch):
+    def ctrl_c(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(fetch, "install", ctrl_c)
+    return ["chelsea", "--mirror", str(mirror)]
+
+
+BAD_INPUT = [  # (case, setup returning the arguments, what the last line says, what it must not say)
+    ("data folder is a file", data_folder_is_a_file, "is a file, not a folder: point COURSE_DATA_DIR", None),
+    ("read-only data folder", read_only_data_folder, "cannot write to", None),
+    ("a file cannot be written", cannot_write_a_file, "Permission denied", None),
+    ("mirror is a file", lambda t, m, mp: ["chelsea", "--mirror", str(m / "SHA256SUMS")],
+     "is a file: pass the mirror's folder", "does not exist"),
+    ("mirror does not exist", lambda t, m, mp: ["chelsea", "--mirror", str(t / "nowhere")],
+     "does not exist: check the path", None),
+    ("SHA256SUMS line with one token", lambda t, m, mp: ["chelsea", "--mirror", str(
+        mirror_with(t, m, sums=b"596aa1e7cb875eb79f437e310381d26b338a81c2da23439704a73c4651e8c4bb\n"))],
+     "SHA256SUMS cannot be read (SHA256SUMS, line 1", None),
+    ("SHA256SUMS not UTF-8", lambda t, m, mp: ["chelsea", "--mirror", str(mirror_with(t, m, sums=b"\xff\xfe"))],
+     "SHA256SUMS cannot be read (SHA256SUMS is not UTF-8", None),
+    ("mirror zip that is not a zip", lambda t, m, mp: ["hotdog-mini", "--mirror", str(
+        mirror_with(t, m, zip_bytes=b"not a zip"))], "matches none of the checksums pinned", None),
+    ("file missing from the mirror", lambda t, m, mp: ["coffee", "--mirror", str(partial_mirror(m, t))],
+     "is missing from the mirror", "only available online"),
+    ("online-only asset from the mirror", lambda t, m, mp: ["resnet50", "--mirror", str(m)],
+     "only available online (run the command without --mirror", "use a course mirror"),
+    ("member both a file and a folder", lambda t, m, mp: crafted_archive_mirror(
+        t, mp, {"hotdog-mini/a": b"file", "hotdog-mini/a/b.jpg": b"and folder"}), "as both a file and a folder", None),
+    ("unknown asset", lambda t, m, mp: ["no-such-thing"], "unknown asset(s) no-such-thing", None),
+    ("Ctrl-C", interrupted, "interrupted; run again to resume", None),
+]
+
+
+@pytest.mark.parametrize("setup, says, never", [row[1:] for row in BAD_INPUT], ids=[row[0] for row in BAD_INPUT])
+def test_bad_input_ends_in_a_line_that_says_what_to_do(isolated_dirs, mirror, tmp_path, monkeypatch, capsys,
+                                                      setup, says, never):
+    code = data_download.main(setup(tmp_path, mirror, monkeypatch))
+    out, err = capsys.readouterr()
+    assert code != 0
+    last = err.strip().splitlines()[-1]
+    assert says in last or says in out, out + err  # the error line, or the asset's FAILED line above the summary
+    assert last.startswith(("error: ", "interrupted; run again")) or last.startswith("Each message above says"), last
+    assert never is None or never.lower() not in (out + err).lower(), out + err
 
 
 # ---------------------------------------------------------------- hotdog-mini online

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
+import shutil
+import stat
+import tracemalloc
 import zipfile
 
 import pytest
@@ -26,7 +30,10 @@ def installed_file(data_dir):
 
 
 def leftovers(data_dir):
-    return sorted(p.name for p in (data_dir / "downloads").glob("*")) if (data_dir / "downloads").exists() else []
+    """Files in the downloads folder, with this process's id in a .part name written as PID."""
+    if not (data_dir / "downloads").exists():
+        return []
+    return sorted(p.name.replace(f".{os.getpid()}.", ".PID.") for p in (data_dir / "downloads").glob("*"))
 
 
 def test_good_file_is_downloaded_verified_and_renamed(isolated_dirs, http_server):
@@ -63,7 +70,7 @@ def test_body_cut_short_never_looks_complete(isolated_dirs, http_server):
     assert not outcome.ok
     assert "run the same command again to resume" in outcome.message
     assert not installed_file(data).exists()
-    assert leftovers(data) == ["blob.bin.part"]
+    assert leftovers(data) == ["blob.bin.PID.part"]  # one per process: two installers never share one
     assert fetch.state(file_asset("unused")).status == "missing"
 
 
@@ -92,7 +99,7 @@ def test_stale_partial_file_longer_than_the_source_restarts(isolated_dirs, http_
     data, _ = isolated_dirs
     http_server.routes["/blob.bin"] = Route(BODY)
     (data / "downloads").mkdir(parents=True)
-    (data / "downloads" / "blob.bin.part").write_bytes(b"x" * (len(BODY) + 10))
+    (data / "downloads" / "blob.bin.part").write_bytes(b"x" * (len(BODY) + 10))  # an older course's name
     assert fetch.install_one(file_asset(http_server.url + "/blob.bin")).ok
     assert installed_file(data).read_bytes() == BODY
 
@@ -155,30 +162,38 @@ def make_zip(members: dict[str, bytes]) -> bytes:
     return buffer.getvalue()
 
 
-def archive_asset(url: str, expected_files: int | None = None) -> Asset:
-    spec = FileSpec("downloads/set.zip", "data", (url,), None, validate=None)
+def archive_asset(url: str, expected_files: int | None = None, body: bytes | None = None) -> Asset:
+    """A test archive whose checksum is pinned (``body``: the bytes the server sends)."""
+    pinned = "sha256:" + hashlib.sha256(body).hexdigest() if body is not None else None
+    spec = FileSpec("downloads/set.zip", "data", (url,), pinned)
     return Asset("set", "a test archive", "none", (), archive=ArchiveSpec(
         spec, extract_to="photo-set", online_prefix="set/", mirror_prefix="set/", expected_files=expected_files))
 
 
 def test_archive_is_unpacked_atomically_with_a_receipt(isolated_dirs, http_server):
     data, _ = isolated_dirs
-    http_server.routes["/set.zip"] = Route(make_zip({"set/a/1.txt": b"one", "set/b/2.txt": b"two", "other/x": b""}))
-    asset = archive_asset(http_server.url + "/set.zip", expected_files=2)
+    body = make_zip({"set/a/1.txt": b"one", "set/b/2.txt": b"two", "other/x": b""})
+    http_server.routes["/set.zip"] = Route(body)
+    asset = archive_asset(http_server.url + "/set.zip", expected_files=2, body=body)
     outcome = fetch.install_one(asset)
     assert outcome.ok, outcome.message
     assert (data / "photo-set" / "a" / "1.txt").read_bytes() == b"one"
     assert (data / "photo-set" / fetch.RECEIPT).is_file()
     assert not (data / "photo-set" / "x").exists()
     assert fetch.state(asset).status == "installed"
-    assert sorted(p.name for p in data.iterdir()) == ["downloads", "photo-set"]  # no staging folders left
+    assert sorted(p.name for p in data.iterdir()) == [fetch.LOCK, "downloads", "photo-set"]  # no staging left
+    umask = os.umask(0)
+    os.umask(umask)
+    for folder in (data / "photo-set", data / "photo-set" / "a"):
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o777 & ~umask  # not mkdtemp's private 0700
 
 
 @pytest.mark.parametrize("evil", ["set/../../escaped.txt", "/tmp/absolute.txt", "set/a/../../../up.txt"])
 def test_archive_with_escaping_members_is_refused(isolated_dirs, http_server, tmp_path, evil):
     data, _ = isolated_dirs
-    http_server.routes["/set.zip"] = Route(make_zip({"set/ok.txt": b"fine", evil: b"gotcha"}))
-    outcome = fetch.install_one(archive_asset(http_server.url + "/set.zip"))
+    body = make_zip({"set/ok.txt": b"fine", evil: b"gotcha"})
+    http_server.routes["/set.zip"] = Route(body)
+    outcome = fetch.install_one(archive_asset(http_server.url + "/set.zip", body=body))
     assert not outcome.ok
     assert "refusing archive" in outcome.message and evil in outcome.message
     assert not (data / "photo-set").exists()
@@ -186,12 +201,111 @@ def test_archive_with_escaping_members_is_refused(isolated_dirs, http_server, tm
     assert not (data / "downloads" / "set.zip").exists()  # a refused archive is not kept for reuse
 
 
-def test_archive_with_wrong_file_count_installs_nothing(isolated_dirs, http_server):
+@pytest.mark.parametrize("members", [{"set/a/1.txt": b"one"}, {f"set/{i}.txt": b"x" for i in range(5)}])
+def test_archive_with_wrong_file_count_installs_nothing_and_writes_nothing(isolated_dirs, http_server,
+                                                                            monkeypatch, members):
     data, _ = isolated_dirs
-    http_server.routes["/set.zip"] = Route(make_zip({"set/a/1.txt": b"one"}))
-    outcome = fetch.install_one(archive_asset(http_server.url + "/set.zip", expected_files=2))
+    body = make_zip(members)
+    opened = []
+    real_open = zipfile.ZipFile.open
+    monkeypatch.setattr(zipfile.ZipFile, "open", lambda self, *a, **k: opened.append(a) or real_open(self, *a, **k))
+    http_server.routes["/set.zip"] = Route(body)
+    outcome = fetch.install_one(archive_asset(http_server.url + "/set.zip", expected_files=2, body=body))
     assert not outcome.ok and "expected 2" in outcome.message
     assert not (data / "photo-set").exists()
+    assert opened == []  # counted before a single member was unpacked
+
+
+def zip_with_link(name: str, target: str) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as z:
+        z.writestr("set/ok.txt", b"fine")
+        info = zipfile.ZipInfo(name)
+        info.external_attr = (stat.S_IFLNK | 0o777) << 16
+        z.writestr(info, target)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("body, says", [
+    (zip_with_link("set/link", "/etc/passwd"), "'set/link' would be written outside"),
+    (make_zip({"set/ok.txt": b"fine", "C:/windows.txt": b"x"}), "'C:/windows.txt' would be written outside"),
+    (make_zip({"set/ok.txt": b"fine", "D:relative.txt": b"x"}), "'D:relative.txt' would be written outside"),
+    (make_zip({"set/a": b"a file", "set/a/1.txt": b"and a folder"}), "'a' appears twice, or as both a file and"),
+    (b"this is not a zip file", "not a readable zip file"),
+])
+def test_malformed_archives_are_refused_with_a_message(isolated_dirs, http_server, body, says):
+    data, _ = isolated_dirs
+    http_server.routes["/set.zip"] = Route(body)
+    outcome = fetch.install_one(archive_asset(http_server.url + "/set.zip", body=body))
+    assert not outcome.ok and says in outcome.message, outcome.message
+    assert "nothing was installed" in outcome.message
+    assert not (data / "photo-set").exists()
+
+
+def test_too_many_members_are_refused_before_unpacking(isolated_dirs, http_server, monkeypatch):
+    data, _ = isolated_dirs
+    monkeypatch.setattr(fetch, "MAX_MEMBERS", 10)
+    body = make_zip({f"set/{i}.txt": b"x" for i in range(11)})
+    http_server.routes["/set.zip"] = Route(body)
+    outcome = fetch.install_one(archive_asset(http_server.url + "/set.zip", body=body))
+    assert not outcome.ok and "11 members, more than the 10 allowed" in outcome.message
+    assert not (data / "photo-set").exists()
+
+
+def test_members_are_streamed_to_disk_within_a_size_limit(isolated_dirs, http_server, monkeypatch):
+    data, _ = isolated_dirs
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("set/zeros.bin", bytes(40 << 20))  # 40 MB that compress to about 40 kB
+    body = buffer.getvalue()
+    http_server.routes["/set.zip"] = Route(body)
+    tracemalloc.start()
+    try:
+        outcome = fetch.install_one(archive_asset(http_server.url + "/set.zip", expected_files=1, body=body))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert outcome.ok, outcome.message
+    assert (data / "photo-set" / "zeros.bin").stat().st_size == 40 << 20
+    assert peak < 8 << 20, f"unpacking held {peak / 1e6:.0f} MB in memory"
+    monkeypatch.setattr(fetch, "MAX_MEMBER_BYTES", 1 << 20)
+    outcome = fetch.install_one(archive_asset(http_server.url + "/set.zip", expected_files=1, body=body), force=True)
+    assert not outcome.ok and "unpacks to 41943040 bytes" in outcome.message
+
+
+def test_an_interrupted_swap_never_leaves_a_half_folder(isolated_dirs, http_server, monkeypatch):
+    """Ctrl-C while the old folder is being removed: the new folder is already complete."""
+    data, _ = isolated_dirs
+    members = {f"set/{i}.txt": str(i).encode() for i in range(20)}
+    body = make_zip(members)
+    http_server.routes["/set.zip"] = Route(body)
+    asset = archive_asset(http_server.url + "/set.zip", expected_files=20, body=body)
+    assert fetch.install_one(asset).ok
+    (data / "photo-set" / "3.txt").write_bytes(b"damaged")
+    assert fetch.state(asset).status == "corrupt"
+    real_rmtree = shutil.rmtree
+
+    def interrupted_rmtree(path, *args, **kwargs):
+        if "photo-set" in str(path) and "staging" not in str(path):
+            os.unlink(sorted(os.scandir(path), key=lambda e: e.name)[-1].path)  # half way through ...
+            raise KeyboardInterrupt  # ... the learner presses Ctrl-C
+        return real_rmtree(path, *args, **kwargs)
+
+    with monkeypatch.context() as patched, pytest.raises(KeyboardInterrupt):
+        patched.setattr(shutil, "rmtree", interrupted_rmtree)
+        fetch.install_one(asset)
+    assert fetch.state(asset).status == "installed"
+    assert len(list((data / "photo-set").glob("*.txt"))) == 20
+
+
+def test_stale_part_of_another_process_is_resumed(isolated_dirs, http_server):
+    data, _ = isolated_dirs
+    route = http_server.routes["/blob.bin"] = Route(BODY)
+    (data / "downloads").mkdir(parents=True)
+    (data / "downloads" / "blob.bin.4242.part").write_bytes(BODY[:300_000])  # left by a run that was killed
+    assert fetch.install_one(file_asset(http_server.url + "/blob.bin")).ok
+    assert route.requests[0]["Range"] == "bytes=300000-"
+    assert leftovers(data) == ["blob.bin"]
 
 
 def test_interrupted_unpack_is_reported_as_corrupt(isolated_dirs, http_server):
