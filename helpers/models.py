@@ -41,7 +41,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from helpers import classify, data
+from helpers import data, paths
 
 DEFAULT_BACKBONE = "mobilenet_v2"
 IMAGENET_HOTDOG = 934  # index of "hotdog" (n07697537) among the 1000 ImageNet classes
@@ -396,7 +396,7 @@ def export_classifier(model: keras.Model, path: str | Path | None = None) -> Pat
         raise ValueError(f"expected a model from RGB images to one probability, got {shape} -> {model.output_shape}")
     if model.layers[1].name != PREPROCESS_NAME:
         raise ValueError("the model must start with its 'preprocess' layer (build it with build_classifier)")
-    path = Path(path) if path is not None else classify.model_path()
+    path = Path(path) if path is not None else paths.model_path()
     if path.suffix != ".keras":
         raise ValueError(f"save to a .keras file, got {path.name}")
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -336,7 +336,14 @@ def test_weights_source_says_what_is_installed(isolated_dirs):
     assert models.weights_source("mobilenet_v2").startswith("not installed")
 
 
-@needs("mobilenet-v2")
-def test_weights_source_names_the_mirror_copy_of_mobilenet_v2():
+def test_weights_source_names_the_mirror_copy_of_mobilenet_v2(isolated_dirs, mirror):
+    _, keras_home = isolated_dirs
+    (keras_home / "models").mkdir(parents=True)
+    for name in ("mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224.h5",
+                 "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224_no_top.h5"):
+        (keras_home / "models" / name).write_bytes((mirror / "keras" / "models" / name).read_bytes())
     source = models.weights_source("mobilenet_v2")
-    assert "mirror" in source and "TFLite" in source or source == "Keras' official files"
+    assert "mirror" in source and "TFLite" in source, source
+    for path in (keras_home / "models").iterdir():  # other bytes than the mirror's: Keras' own download
+        path.write_bytes(path.read_bytes() + b"\0")
+    assert models.weights_source("mobilenet_v2") == "Keras' official files"
