@@ -1,8 +1,12 @@
 """Notebook 02's with/without-augmentation experiment on MNIST, saved from its cells for the five-seed benchmark.
 
 Each function is written, and explained, in a cell of ``notebooks/02_image_data_generator.ipynb`` marked
-``# Saved in helpers/mnist_experiment.py`` (section 5); ``tests/test_saved_cells.py`` keeps the two copies
-identical. ``benchmarks/mnist_augmentation_seeds.py`` repeats the experiment over several seeds with them.
+``# Saved in helpers/mnist_experiment.py``; ``tests/test_saved_cells.py`` keeps the two copies identical.
+``benchmarks/mnist_augmentation_seeds.py`` repeats the experiment over several seeds with them.
+
+- :func:`stratified_subset`, :func:`small_cnn`: section 5, the with/without-augmentation experiment;
+- :func:`augmentation_layers`, :func:`augmented_dataset`: section 6, the same experiment with Keras layers in
+  ``tf.data``.
 
 Example::
 
