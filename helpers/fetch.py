@@ -145,7 +145,7 @@ def part_path(dest: Path) -> Path:
     stale = sorted((p for p in dest.parent.glob(f"{dest.name}.*part") if p != part), key=lambda p: p.stat().st_size)
     if stale and not part.exists():
         os.replace(stale.pop(), part)  # the longest one is resumed
-    for leftover in stale:
+    for leftover in [*stale, *dest.parent.glob(f"{dest.name}.*.converted")]:
         leftover.unlink(missing_ok=True)
     return part
 
@@ -445,8 +445,6 @@ def install_one(asset: Asset, mirror: str | Path | None = None, force: bool = Fa
                 done = ""
     except FetchError as err:
         return Outcome(asset.name, False, str(err))
-    except OSError as err:
-        return Outcome(asset.name, False, os_error_message(err))
     source = f"mirror {mirror}" if mirror else "internet"
     return Outcome(asset.name, True, f"installed from the {source}" + (f" ({done})" if done else ""))
 

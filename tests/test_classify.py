@@ -154,11 +154,11 @@ def test_phone_photos_and_webp_are_classified(tiny_model_file, tmp_path, capsys,
 
 def test_classify_file_gives_the_models_probability_and_a_consistent_label(tiny_model_file, photo):
     keras = pytest.importorskip("keras")
-    from helpers import data
+    from helpers import hotdog
 
     model = keras.saving.load_model(tiny_model_file)
     prediction = classify.classify_file(photo, model)
-    expected = float(model(data.load_image(str(photo), SIZE)[None])[0, 0])
+    expected = float(model(hotdog.load_image(str(photo), SIZE)[None])[0, 0])  # prepared exactly as training did
     assert prediction.probability == pytest.approx(expected, abs=1e-6)
     assert 0.0 <= prediction.probability <= 1.0
     for threshold in (0.01, 0.99):

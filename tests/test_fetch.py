@@ -324,3 +324,19 @@ def test_progress_reports_quarters_when_not_a_terminal():
     progress.close()
     lines = stream.getvalue().splitlines()
     assert [line.split(": ")[1].split()[0] for line in lines] == ["0%", "30%", "50%", "80%", "100%"]
+
+
+def test_a_converted_file_is_installed_and_an_interrupted_conversion_is_cleaned_up(isolated_dirs, http_server):
+    data, _ = isolated_dirs
+    http_server.routes["/blob.bin"] = Route(BODY)
+    spec = FileSpec("downloads/blob.bin", "data", (http_server.url + "/blob.bin",), "sha256:" + SHA,
+                    convert=bytes.upper, installed_sha256=hashlib.sha256(BODY.upper()).hexdigest())
+    asset = Asset("blob", "a converted file", "none", (), files=(spec,))
+    (data / "downloads").mkdir(parents=True)
+    (data / "downloads" / "blob.bin.4242.part.converted").write_bytes(b"half a conversion, Ctrl-C")
+    assert fetch.install_one(asset).ok
+    assert installed_file(data).read_bytes() == BODY.upper()
+    assert leftovers(data) == ["blob.bin"]
+    assert fetch.state(asset).status == "installed"
+    installed_file(data).write_bytes(BODY)  # the unconverted source is not the installed file
+    assert fetch.state(asset).status == "corrupt"
