@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import ast
 import gzip
 import io
+import os
 import pickle
 import shutil
 import struct
+import subprocess
+import sys
 import zipfile
 
 import numpy as np
@@ -200,3 +204,17 @@ def test_a_mirror_copy_must_match_a_pinned_checksum_even_when_it_loads(tmp_path,
     shutil.copy(recompressed, tmp_path / "broken.gz")
     (tmp_path / "broken.gz").write_bytes(recompressed.read_bytes()[:-100])
     assert "does not load" in assets.file_problem(spec, tmp_path / "broken.gz", "online")
+
+
+@pytest.mark.parametrize("module, must_not_load", [
+    ("helpers.validators", {"helpers.assets", "helpers.fetch", "helpers.data"}),
+    ("helpers.assets", {"helpers.fetch", "helpers.data"}),
+    ("helpers.fetch", {"helpers.data", "helpers.classify"}),
+    ("helpers.data", {"helpers.fetch", "helpers.classify"}),  # the loaders never import the downloader
+])
+def test_modules_import_downward_only(module, must_not_load):
+    code = f"import sys, {module}; print(sorted(m for m in sys.modules if m.startswith('helpers.')))"
+    result = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True,
+                            timeout=120, env=dict(os.environ, PYTHONPATH=str(PROJECT_ROOT)))
+    loaded = set(ast.literal_eval(result.stdout.strip().splitlines()[-1]))
+    assert not loaded & must_not_load, f"{module} pulls in {sorted(loaded & must_not_load)}"
