@@ -93,8 +93,10 @@ def write_page() -> None:
     for name in sorted(saved, key=lambda n: ORDER.index(n) if n in ORDER else len(ORDER)):
         result = saved[name]
         parts += [f"## {result['title']}", "", f"Command: `{result['command']}`", "",
-                  "Machine: " + ", ".join(f"{k} {v}" for k, v in result["machine"].items()), "",
-                  result["method"], "", _table(result["headers"], result["rows"]), ""]
+                  "Machine: " + ", ".join(f"{k} {v}" for k, v in result["machine"].items()), ""]
+        if result.get("note"):
+            parts += [result["note"], ""]
+        parts += [result["method"], "", _table(result["headers"], result["rows"]), ""]
         if result.get("findings"):
             parts += [result["findings"], ""]
     RESULTS_PAGE.write_text("\n".join(parts))
