@@ -42,13 +42,12 @@ import urllib.error
 import urllib.request
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from helpers import assets as registry
 from helpers import paths
-from helpers.assets import RECEIPT, Asset, FileSpec, State, file_hash, matches, state, target_path  # noqa: F401
+from helpers.assets import RECEIPT, Asset, FileSpec, file_hash, matches, state, target_path  # noqa: F401
 
 USER_AGENT = "augment-finetune-course/1.0 (+data_download.py)"
 CHUNK = 1 << 16
@@ -70,7 +69,7 @@ def os_error_message(err: OSError) -> str:
 
 
 # ---------------------------------------------------------------- locking
-@contextmanager
+@contextlib.contextmanager
 def locked(folders: Iterable[Path]) -> Iterator[None]:
     """Hold an exclusive lock on each folder (always taken in the same order, so two installers cannot deadlock)."""
     handles = []
@@ -91,7 +90,7 @@ def locked(folders: Iterable[Path]) -> Iterator[None]:
             handle.close()
 
 
-@contextmanager
+@contextlib.contextmanager
 def _ctrl_c_deferred() -> Iterator[None]:
     """Ctrl-C during this block takes effect right after it (a folder swap is never left half done)."""
     signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
@@ -212,7 +211,11 @@ def _put_in_place(spec: FileSpec, part: Path, dest: Path) -> None:
         part.unlink()
         raise FetchError(f"{dest.name}: the source changed while it was being installed; run the command again.")
     converted = part.with_name(part.name + ".converted")
-    converted.write_bytes(spec.convert(raw))
+    try:
+        converted.write_bytes(spec.convert(raw))
+    except ValueError as err:
+        part.unlink()
+        raise FetchError(f"{dest.name} cannot be converted ({err}); please report this to the course.") from err
     os.replace(converted, dest)
     part.unlink()
 
