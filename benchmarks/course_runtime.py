@@ -57,8 +57,13 @@ def run_notebook(path: Path) -> tuple[float, list[tuple[int, float, str]]]:
     client.execute()
     total = time.perf_counter() - start
     code = [cell for cell in notebook.cells if cell.cell_type == "code" and cell.source.strip()]
-    return total, [(number, cell_seconds(cell), cell.source.strip().splitlines()[0][:60])
-                   for number, cell in enumerate(code, 1)]
+    return total, [(number, cell_seconds(cell), first_line(cell.source)) for number, cell in enumerate(code, 1)]
+
+
+def first_line(source: str) -> str:
+    """The line that names a cell in the report: its first, after nbval's ``# NBVAL_...`` markers."""
+    lines = [line for line in source.strip().splitlines() if not line.startswith("# NBVAL_")]
+    return (lines or [""])[0][:60]
 
 
 def main(argv: list[str] | None = None) -> int:
