@@ -23,6 +23,7 @@ Example::
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import zipfile
 from pathlib import Path
@@ -105,6 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("images", nargs="+", help="image files (JPEG, PNG, GIF, BMP or WebP)")
     parser.add_argument("--model", help="the .keras model file (default: data/models/hotdog_classifier.keras)")
     args = parser.parse_args(argv)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's C++ warnings would bury the one-line answer
     try:
         paths_ = [check_image(p) for p in args.images]
         model = load_classifier(args.model)

@@ -14,6 +14,7 @@ Example::
 
 from __future__ import annotations
 
+import re
 import warnings
 from collections import Counter
 from pathlib import Path
@@ -133,7 +134,9 @@ def image_problem(path: str | Path, decoder: str = "pillow") -> str | None:
         try:
             tf.io.decode_image(tf.io.read_file(str(path)), channels=3, expand_animations=False)
         except (tf.errors.InvalidArgumentError, tf.errors.NotFoundError) as err:
-            return f"TensorFlow cannot decode it ({err.message.strip().splitlines()[-1][:100]})"
+            # Without TensorFlow's decorations ({{function_node ...}}, [Op:DecodeImage], name:)
+            reason = re.sub(r"\{\{.*?\}\}|\[Op:\w+\]|name:\s*$", "", err.message.strip()).strip()
+            return f"TensorFlow cannot decode it ({reason[:100]})"
     return None
 
 
