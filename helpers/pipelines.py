@@ -18,7 +18,8 @@ Example::
 
     >>> from helpers import pipelines
     >>> batches = pipelines.make_pipeline("tf_data", "photos/")              # doctest: +SKIP
-    >>> pipelines.images_per_second(batches, epochs=2)                        # doctest: +SKIP
+    >>> seconds, images = pipelines.epoch_seconds(batches, epochs=2)          # doctest: +SKIP
+    >>> images / min(seconds)                                                 # doctest: +SKIP
     412.3
 """
 
@@ -47,14 +48,14 @@ ImageDataGenerator = tf.keras.preprocessing.image.ImageDataGenerator
 
 
 def read_photo(path):
-    """Decode one JPEG file to uint8 RGB; its label is its folder's name (1.0 = hotdog, 0.0 otherwise)."""
+    """Notebook 04, section 1: decode one JPEG file to uint8 RGB; label 1.0 if its folder is "hotdog", else 0.0."""
     image = tf.io.decode_jpeg(tf.io.read_file(path), channels=3)
     label = tf.cast(tf.strings.split(path, os.sep)[-2] == "hotdog", tf.float32)
     return image, label
 
 
 def augment_photo(image, seed):
-    """Random-resized crop to SIZE (25-100% of the area), flip, brightness ±51, contrast x0.8-1.2; stateless.
+    """Notebook 04, section 1: random-resized crop to SIZE, flip, brightness ±51, contrast x0.8-1.2; stateless.
 
     ``image``: uint8 RGB of any size; ``seed``: shape-(2,) integers. Returns float32 (SIZE, SIZE, 3) in 0..255.
     """
@@ -67,7 +68,7 @@ def augment_photo(image, seed):
 
 
 def tf_data_pipeline(folder, *, augment=True, parallel=True, prefetch=True, seed=0):
-    """Batches of (images, labels) from ``folder/<class>/*.jpg`` with tf.data: float32 RGB in 0..255, SIZE x SIZE.
+    """Notebook 04, section 1: batches of (images, labels) from ``folder/<class>/*.jpg``, float32 RGB in 0..255.
 
     ``augment=False`` only decodes and resizes. ``parallel`` and ``prefetch`` switch the parallel map and the
     prefetch on or off (tf.data's automatic ones too), so that we can measure what each one buys.
@@ -91,13 +92,13 @@ def tf_data_pipeline(folder, *, augment=True, parallel=True, prefetch=True, seed
 
 
 def contrast_jitter(image):
-    """Contrast x0.8-1.2 for ImageDataGenerator, which has none built in (NumPy, one image in 0..255)."""
+    """Notebook 04, section 2: contrast x0.8-1.2 for ImageDataGenerator, which has none (NumPy, one image)."""
     mean = image.mean(axis=(0, 1), keepdims=True)
     return np.clip((image - mean) * np.random.uniform(1 - JITTER, 1 + JITTER) + mean, 0, 255)
 
 
 def idg_pipeline(folder, *, seed=0):
-    """Keras' legacy generator: resize to SIZE, then flip, zoom in about the centre, brightness, contrast."""
+    """Notebook 04, section 2: Keras' legacy generator: resize, then flip, centre zoom, brightness, contrast."""
     generator = ImageDataGenerator(horizontal_flip=True, zoom_range=(AREA[0] ** 0.5, 1.0),
                                    brightness_range=(1 - JITTER, 1 + JITTER), preprocessing_function=contrast_jitter)
     return generator.flow_from_directory(folder, target_size=(SIZE, SIZE), batch_size=BATCH, class_mode="binary",
@@ -105,7 +106,7 @@ def idg_pipeline(folder, *, seed=0):
 
 
 def keras_layers_pipeline(folder, *, parallel=True, prefetch=True, seed=0):
-    """``image_dataset_from_directory`` (resize to SIZE) + Keras layers mapped over whole batches."""
+    """Notebook 04, section 2: ``image_dataset_from_directory`` (resize to SIZE) + Keras layers on whole batches."""
     layers = keras.Sequential([
         keras.layers.RandomFlip("horizontal", seed=seed),
         keras.layers.RandomZoom((-(1 - AREA[0] ** 0.5), 0.0), seed=seed + 1),  # height and width alike
@@ -136,8 +137,8 @@ def make_pipeline(kind: str, folder: str | Path, *, parallel: bool = True, prefe
 def repeated_folder(source: str | Path, copies: int, target: str | Path) -> int:
     """Fill ``target/<class>/`` with ``copies`` symlinks to every photo in ``source/<class>/``.
 
-    A few hundred photos become a few thousand "images" per epoch without using disk space (notebook 04
-    section 3, benchmarks/input_pipelines.py). Returns the count.
+    A few hundred photos become a few thousand "images" per epoch without using disk space
+    (benchmarks/input_pipelines.py). Returns the count.
     """
     if copies < 1:
         raise ValueError(f"copies must be at least 1, got {copies}")
@@ -153,7 +154,7 @@ def repeated_folder(source: str | Path, copies: int, target: str | Path) -> int:
 
 
 def epoch_seconds(batches, epochs: int, warmup: int = 1) -> tuple[list[float], int]:
-    """Time ``epochs`` full passes over ``batches`` after ``warmup`` untimed ones (notebook 04 section 3).
+    """Time ``epochs`` full passes over ``batches`` after ``warmup`` untimed ones (notebook 04 section 4, benchmarks).
 
     Returns ``(seconds per timed epoch, images per epoch)``. Works for datasets and for Keras generators
     (``len(batches)`` steps make an epoch).
@@ -174,17 +175,11 @@ def epoch_seconds(batches, epochs: int, warmup: int = 1) -> tuple[list[float], i
     return times, images
 
 
-def images_per_second(batches, epochs: int = 3, warmup: int = 1) -> float:
-    """Images per second over one epoch: the median of ``epochs`` timed epochs after ``warmup``."""
-    times, images = epoch_seconds(batches, epochs, warmup)
-    return images / float(np.median(times))
-
-
 def simulated_training_seconds(batches, step_seconds: float, steps: int | None = None) -> float:
     """Wall time of one pass in which every batch is followed by a training step of ``step_seconds``.
 
     The step is a ``time.sleep``: a stand-in for work done elsewhere (an accelerator) while the CPU is free,
-    which is when ``prefetch`` pays off (notebook 04 section 3). ``steps`` limits the pass (needed for Keras
+    which is when ``prefetch`` pays off (notebook 04 section 4). ``steps`` limits the pass (needed for Keras
     generators, which never end).
     """
     if step_seconds < 0:

@@ -112,11 +112,6 @@ def test_make_pipeline_refuses_an_unknown_kind(photo_folder):
         pipelines.make_pipeline("d", photo_folder)
 
 
-def test_images_per_second_is_images_over_median_epoch(monkeypatch):
-    monkeypatch.setattr(pipelines, "epoch_seconds", lambda batches, epochs, warmup: ([2.0, 1.0, 4.0], 100))
-    assert pipelines.images_per_second(None) == 50.0
-
-
 def test_epoch_seconds_counts_images_and_stops_a_keras_generator(photo_folder):
     times, images = pipelines.epoch_seconds(pipelines.idg_pipeline(photo_folder), epochs=2, warmup=0)
     assert images == 24 and len(times) == 2 and all(t > 0 for t in times)
