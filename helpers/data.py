@@ -199,81 +199,14 @@ def labelled_images(folder: str | Path, class_names: tuple[str, ...] = HOTDOG_CL
     return paths_, np.asarray(labels, dtype="int32"), bad
 
 
-def split_every(paths_: list[Path], labels: np.ndarray, every: int = 5,
-                ) -> tuple[tuple[list[Path], np.ndarray], tuple[list[Path], np.ndarray]]:
-    """Deterministic stratified split: every ``every``-th photo of each class goes to the second part.
-
-    Returns ``((train_paths, train_labels), (held_out_paths, held_out_labels))``.
-    """
-    if every < 2:
-        raise ValueError(f"every must be at least 2, got {every}")
-    if len(paths_) != len(labels):
-        raise ValueError(f"{len(paths_)} paths but {len(labels)} labels")
-    labels = np.asarray(labels)
-    held = np.zeros(len(labels), dtype=bool)
-    for label in np.unique(labels):
-        index = np.flatnonzero(labels == label)
-        held[index[every - 1::every]] = True
-    keep = np.flatnonzero(~held)
-    out = np.flatnonzero(held)
-    return ([paths_[i] for i in keep], labels[keep]), ([paths_[i] for i in out], labels[out])
-
-
 def load_image(path, size: int):
     """Decode an image file to a float32 tensor (size, size, 3) of RGB values in 0..255 (bilinear resize).
 
-    The same function feeds training, evaluation and ``helpers.classify``, so a
-    photo is prepared identically everywhere.  No scaling: the model does it.
+    Superseded by :func:`helpers.hotdog.load_image` (notebook 03, same result), which training and
+    ``helpers.classify`` use; kept only until ``tests/test_classify.py`` imports that one.
     """
     import tensorflow as tf
 
     image = tf.io.decode_image(tf.io.read_file(path), channels=3, expand_animations=False)
     image = tf.image.resize(image, (size, size))
     return tf.clip_by_value(image, 0.0, 255.0)
-
-
-def augment_image(image, seed):
-    """The training augmentation of notebook 03, one call to :func:`helpers.augment.pipeline`.
-
-    A left-right flip (p = 0.5), a random crop of 50-100 % of the area (square, as the images are) resized back,
-    and brightness x0.85-1.15; stateless: ``seed`` is a shape-(2,) integer tensor and the same seed gives the
-    same result. Takes and returns float32 RGB in 0..255 of shape (size, size, 3).
-    """
-    import tensorflow as tf
-
-    from helpers import augment
-
-    height, width = image.shape[:2]
-    if height is None or width is None:
-        raise ValueError(f"augment_image needs an image of known size, got shape {image.shape}")
-    unit = tf.clip_by_value(tf.cast(image, tf.float32) / 255.0, 0.0, 1.0)  # helpers.augment takes floats in 0..1
-    out = augment.pipeline(unit, seed, size=(height, width), area=(0.5, 1.0), ratio=(1.0, 1.0), brightness=0.15,
-                           contrast=0.0, saturation=0.0, hue=0.0)
-    return out * 255.0
-
-
-def image_dataset(paths_: list[Path], labels, *, size: int, batch_size: int = 32, shuffle: bool = False,
-                  augment: bool = False, seed: int = 0):
-    """A ``tf.data`` pipeline of ``(images, labels)`` batches; images are float32 RGB in 0..255.
-
-    Decoded photos are cached in memory after the first pass.  With
-    ``augment=True`` the dataset repeats forever and each photo gets new random
-    augmentations every epoch (seeded by ``seed`` and its position in the
-    stream, so a rerun is identical): pass ``steps_per_epoch`` to ``fit``.
-    """
-    import tensorflow as tf
-
-    if len(paths_) != len(labels) or not len(paths_):
-        raise ValueError(f"need as many labels as paths (got {len(paths_)} paths, {len(labels)} labels), at least 1")
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be at least 1, got {batch_size}")
-    files = tf.constant([str(p) for p in paths_])
-    ds = tf.data.Dataset.from_tensor_slices((files, np.asarray(labels, dtype="float32")))
-    ds = ds.map(lambda p, y: (load_image(p, size), y), num_parallel_calls=tf.data.AUTOTUNE).cache()
-    if shuffle:
-        ds = ds.shuffle(len(paths_), seed=seed, reshuffle_each_iteration=True)
-    if augment:
-        ds = ds.repeat().enumerate().map(
-            lambda i, xy: (augment_image(xy[0], tf.stack([tf.constant(seed, tf.int64), i])), xy[1]),
-            num_parallel_calls=tf.data.AUTOTUNE)
-    return ds.batch(batch_size).prefetch(tf.data.AUTOTUNE)

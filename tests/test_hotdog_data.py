@@ -1,4 +1,4 @@
-"""The hot-dog dataset functions of helpers.data: labelled files, splits, tf.data pipelines, augmentation."""
+"""Notebook 03's input side: labelled photo folders (helpers.data) and the tf.data pipeline saved in helpers.hotdog."""
 
 from __future__ import annotations
 
@@ -11,17 +11,18 @@ from PIL import Image
 from helpers import data
 
 tf = pytest.importorskip("tensorflow")
+hotdog = pytest.importorskip("helpers.hotdog")
 
 SIZE = 32
 
 
-def _photo(path: Path, colour: tuple[int, int, int], size: tuple[int, int] = (40, 30)) -> None:
-    """A JPEG with a colour and a left-right gradient (so flips and crops change it)."""
+def _photo(path: Path, colour: tuple[int, int, int], size: tuple[int, int] = (40, 30), fmt: str = "JPEG") -> None:
+    """An image with a colour and a left-right gradient in green (so flips and crops change it)."""
     array = np.zeros((size[1], size[0], 3), dtype=np.uint8)
     array[:] = colour
     array[..., 1] = np.linspace(0, 255, size[0], dtype=np.uint8)[None, :]
     path.parent.mkdir(parents=True, exist_ok=True)
-    Image.fromarray(array).save(path, quality=95)
+    Image.fromarray(array).save(path, format=fmt, **({"quality": 95} if fmt == "JPEG" else {}))
 
 
 @pytest.fixture
@@ -36,97 +37,95 @@ def folder(tmp_path) -> Path:
     return root
 
 
-def test_labelled_images_skips_and_reports_unreadable_files(folder):
+def test_labelled_images_skips_unreadable_files_and_labels_hot_dogs_1(folder):
     paths, labels, bad = data.labelled_images(folder)
     assert len(paths) == len(labels) == 8
     assert sorted(p.name for p, _ in bad) == ["broken.jpg", "notes.txt"]
-    assert all(reason for _, reason in bad)
-    # label 1 = hot dog, so a sigmoid output is P(hot dog)
     for path, label in zip(paths, labels, strict=True):
-        assert label == (1 if path.parent.name == "hotdog" else 0)
-    assert data.HOTDOG_CLASSES.index("hotdog") == 1
+        assert label == (1 if path.parent.name == "hotdog" else 0)  # so a sigmoid output is P(hot dog)
 
 
-def test_labelled_images_needs_every_class_folder(tmp_path):
-    _photo(tmp_path / "hotdog" / "a.jpg", (200, 0, 0))
-    with pytest.raises(ValueError, match="not-hotdog"):
-        data.labelled_images(tmp_path)
+# ---------------------------------------------------------------- load_image
+@pytest.mark.parametrize("fmt, suffix", [("JPEG", "jpg"), ("PNG", "png"), ("GIF", "gif"), ("BMP", "bmp")])
+def test_load_image_gives_a_square_of_raw_rgb_pixels(tmp_path, fmt, suffix):
+    path = tmp_path / f"wide.{suffix}"
+    _photo(path, (200, 0, 30), size=(60, 20), fmt=fmt)
+    image = hotdog.load_image(str(path), SIZE)
+    assert image.shape == (SIZE, SIZE, 3) and image.dtype == tf.float32
+    pixels = image.numpy()
+    assert 0.0 <= pixels.min() and pixels.max() <= 255.0
+    assert pixels[..., 0].mean() > 150  # red stays in channel 0 (RGB, not BGR) and is not rescaled to 0..1
+    assert pixels[:, -1, 1].mean() > pixels[:, 0, 1].mean() + 100  # the gradient: left stays left
 
 
-def test_split_every_is_stratified_disjoint_and_deterministic():
-    paths = [Path(f"{i}.jpg") for i in range(20)]
-    labels = np.array([0] * 10 + [1] * 10)
-    (train_p, train_y), (held_p, held_y) = data.split_every(paths, labels, every=5)
-    assert len(held_p) == 4 and np.bincount(held_y).tolist() == [2, 2]
-    assert len(train_p) == 16 and np.bincount(train_y).tolist() == [8, 8]
-    assert not set(train_p) & set(held_p) and set(train_p) | set(held_p) == set(paths)
-    assert data.split_every(paths, labels, every=5)[1][0] == held_p
-    with pytest.raises(ValueError):
-        data.split_every(paths, labels, every=1)
-    with pytest.raises(ValueError):
-        data.split_every(paths, labels[:3])
+def test_load_image_reads_grayscale_and_rgba_as_three_channels(tmp_path):
+    Image.fromarray(np.full((10, 10), 128, np.uint8)).save(tmp_path / "gray.png")
+    Image.fromarray(np.full((10, 10, 4), 128, np.uint8)).save(tmp_path / "rgba.png")
+    for name in ("gray.png", "rgba.png"):
+        image = hotdog.load_image(str(tmp_path / name), SIZE).numpy()
+        assert image.shape == (SIZE, SIZE, 3)
+        np.testing.assert_allclose(image, 128, atol=1)
 
 
-def test_image_dataset_gives_raw_pixels_not_rescaled(folder):
-    paths, labels, _ = data.labelled_images(folder)
-    images, batch_labels = next(iter(data.image_dataset(paths, labels, size=SIZE, batch_size=8)))
-    assert images.shape == (8, SIZE, SIZE, 3) and images.dtype == tf.float32
-    # Raw 0..255 pixels: the model scales them itself. A pipeline that divided by 255 fails here.
-    assert float(tf.reduce_max(images)) > 200 and float(tf.reduce_min(images)) >= 0
-    np.testing.assert_array_equal(batch_labels.numpy(), labels.astype("float32"))
-    red = images.numpy()[batch_labels.numpy() == 1][..., 0].mean()
-    blue = images.numpy()[batch_labels.numpy() == 0][..., 0].mean()
-    assert red > 150 > 50 > blue
-
-
-def test_augmented_dataset_is_seeded_changes_every_epoch_and_keeps_range(folder):
-    paths, labels, _ = data.labelled_images(folder)
-
-    def first_two_epochs(seed):
-        ds = data.image_dataset(paths, labels, size=SIZE, batch_size=8, shuffle=True, augment=True, seed=seed)
-        it = iter(ds)
-        return next(it), next(it)
-
-    (a1, y1), (a2, y2) = first_two_epochs(0)
-    (b1, _), _ = first_two_epochs(0)
-    np.testing.assert_array_equal(a1.numpy(), b1.numpy())  # same seed, same augmentations
-    assert not np.array_equal(np.sort(a1.numpy(), axis=0), np.sort(a2.numpy(), axis=0))  # new ones next epoch
-    assert sorted(y1.numpy().tolist()) == sorted(y2.numpy().tolist()) == sorted(labels.tolist())
-    for batch in (a1, a2):
-        assert batch.shape == (8, SIZE, SIZE, 3)
-        assert 0.0 <= float(tf.reduce_min(batch)) and float(tf.reduce_max(batch)) <= 255.0
+# ---------------------------------------------------------------- augment_image
+def _gradient_image() -> tf.Tensor:
+    x = np.linspace(0, 255, SIZE, dtype="float32")
+    return tf.constant(np.stack([np.tile(x, (SIZE, 1)), np.tile(x[:, None], (1, SIZE)), np.full((SIZE, SIZE), 50.0)],
+                                axis=-1).astype("float32"))
 
 
 def test_augment_image_is_a_pure_function_of_its_seed():
-    image = tf.constant(np.random.default_rng(0).uniform(0, 255, (SIZE, SIZE, 3)), tf.float32)
-    same = [data.augment_image(image, tf.constant([3, 4])) for _ in range(2)]
-    np.testing.assert_array_equal(same[0].numpy(), same[1].numpy())
-    outputs = [data.augment_image(image, tf.constant([3, s])).numpy() for s in range(8)]
-    assert len({o.tobytes() for o in outputs}) == 8
-    assert all(o.shape == (SIZE, SIZE, 3) and o.min() >= 0 and o.max() <= 255 for o in outputs)
+    image = _gradient_image()
+    first, second = (hotdog.augment_image(image, tf.constant([3, 4])).numpy() for _ in range(2))
+    np.testing.assert_array_equal(first, second)
+    outputs = [hotdog.augment_image(image, tf.constant([3, s])).numpy() for s in range(12)]
+    assert len({o.tobytes() for o in outputs}) == 12, "different seeds should give different crops"
+    for out in outputs:
+        assert out.shape == (SIZE, SIZE, 3) and out.dtype == np.float32
+        assert -0.5 <= out.min() and out.max() <= 255.5  # stays in the 0..255 scale
 
 
-def test_image_dataset_rejects_bad_arguments(folder):
+def test_augment_image_flips_about_half_the_time():
+    image = _gradient_image()
+    # Red rises left to right; a flipped crop has it falling (a crop alone never reverses it).
+    flipped = [float(np.mean(np.diff(hotdog.augment_image(image, tf.constant([7, s])).numpy()[..., 0], axis=1))) < 0
+               for s in range(60)]
+    assert 15 <= sum(flipped) <= 45, f"{sum(flipped)} of 60 flipped"
+
+
+# ---------------------------------------------------------------- image_dataset
+def test_image_dataset_gives_raw_pixels_and_labels_in_order(folder):
     paths, labels, _ = data.labelled_images(folder)
-    with pytest.raises(ValueError):
-        data.image_dataset(paths, labels[:3], size=SIZE)
-    with pytest.raises(ValueError):
-        data.image_dataset([], [], size=SIZE)
-    with pytest.raises(ValueError):
-        data.image_dataset(paths, labels, size=SIZE, batch_size=0)
+    batches = list(hotdog.image_dataset(paths, labels, size=SIZE, batch_size=3))
+    assert [len(y) for _, y in batches] == [3, 3, 2]  # finite: one pass, the last batch smaller
+    images = np.concatenate([x.numpy() for x, _ in batches])
+    assert images.shape == (8, SIZE, SIZE, 3) and images.max() > 200  # 0..255, not rescaled
+    np.testing.assert_array_equal(np.concatenate([y.numpy() for _, y in batches]), labels)
+    reds = images[..., 0].mean(axis=(1, 2))
+    assert all((red > 150) == bool(label) for red, label in zip(reds, labels, strict=True))  # photo keeps its label
 
 
-def test_load_image_resizes_any_photo_to_a_square_of_raw_pixels(tmp_path):
-    _photo(tmp_path / "wide.png", (10, 20, 30), size=(90, 20))
-    image = data.load_image(str(tmp_path / "wide.png"), 48)
-    assert image.shape == (48, 48, 3)
-    assert abs(float(image[..., 2].numpy().mean()) - 30) < 1
+def _epochs(dataset, n=2):
+    return [np.concatenate([x.numpy() for x, _ in dataset]) for _ in range(n)]
 
 
-@pytest.mark.skipif(not data.is_installed("hotdog-mini"), reason="hotdog-mini is not installed")
-def test_hotdog_mini_is_complete_and_readable():
-    root = data.hotdog_dir("hotdog-mini")
-    for split, per_class in (("train", 80), ("test", 20)):
-        paths, labels, bad = data.labelled_images(root / split)
-        assert bad == []
-        assert np.bincount(labels).tolist() == [per_class, per_class]
+def test_augmentation_changes_every_epoch_and_a_rerun_repeats_it(folder):
+    paths, labels, _ = data.labelled_images(folder)
+    run = _epochs(hotdog.image_dataset(paths, labels, size=SIZE, shuffle=True, augment=True, seed=1))
+    rerun = _epochs(hotdog.image_dataset(paths, labels, size=SIZE, shuffle=True, augment=True, seed=1))
+    other = _epochs(hotdog.image_dataset(paths, labels, size=SIZE, shuffle=True, augment=True, seed=2))
+    assert not np.array_equal(run[0], run[1]), "epoch 2 should see new augmentations"
+    for a, b in zip(run, rerun, strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(run[0], other[0])
+
+
+def test_shuffle_reorders_each_epoch_without_losing_photos(folder):
+    paths, labels, _ = data.labelled_images(folder)
+    ds = hotdog.image_dataset(paths, labels, size=SIZE, batch_size=8, shuffle=True, seed=0)
+    orders = [np.concatenate([y.numpy() for _, y in ds]) for _ in range(4)]
+    assert all(sorted(order) == sorted(labels) for order in orders)
+    assert any(not np.array_equal(order, labels) for order in orders)
+    plain = np.concatenate([x.numpy() for x, _ in hotdog.image_dataset(paths, labels, size=SIZE)])
+    shuffled = np.concatenate([x.numpy() for x, _ in ds])
+    assert sorted(plain.sum(axis=(1, 2, 3))) == pytest.approx(sorted(shuffled.sum(axis=(1, 2, 3))))  # same photos
