@@ -1,5 +1,4 @@
-"""helpers.augment: properties of random_resized_crop (saved from notebook 01, section 4) over many draws;
-and, while helpers.data and helpers.throughput still call them, the legacy pipeline and seeded."""
+"""helpers.augment: properties of random_resized_crop (saved from notebook 01, section 4) over many draws."""
 
 from __future__ import annotations
 
@@ -80,15 +79,3 @@ def test_works_inside_tf_data_with_per_example_seeds():
     crops = tf.data.Dataset.zip(images, seeds).map(lambda image, s: augment.random_resized_crop(image, s, 16))
     out = np.stack(list(crops.as_numpy_iterator()))
     assert out.shape == (4, 16, 16, 3) and len({o.tobytes() for o in out}) == 4
-
-
-# ---------------------------------------------------------------- legacy, until helpers.data and throughput move off
-def test_legacy_pipeline_gives_the_requested_size_and_range():
-    out = augment.pipeline(PHOTO, 1, size=16, dtype=tf.float32).numpy()
-    assert out.shape == (16, 16, 3) and 0 <= out.min() and out.max() <= 1
-
-
-def test_legacy_seeded_gives_new_seeds_every_epoch():
-    seeds = augment.seeded(tf.data.Dataset.range(3), seed=1)
-    first, second = ([s.tolist() for _, s in seeds.as_numpy_iterator()] for _ in range(2))
-    assert first != second and all(len(s) == 2 for s in first)
