@@ -6,6 +6,10 @@ learner can name (``python data_download.py hotdog-mini``) and is made of one
 or more :class:`FileSpec` (single files) or one :class:`ArchiveSpec` (a zip
 that is unpacked into a folder).
 
+Who uses it: notebook 00 (sections "Which assets are installed?" and "What each
+notebook needs") lists the assets and their state; :mod:`helpers.data` checks an
+asset before loading it; the rest is plumbing for :mod:`helpers.fetch`.
+
 Trust: the checksums pinned here decide.  ``online_hash`` is what the public
 source publishes (``"sha256:..."``, ``"sha1:..."`` or ``"md5:..."``);
 ``mirror_sha256`` is the course mirror's copy, pinned in
@@ -43,7 +47,10 @@ RECEIPT = ".installed.json"  # written last into an unpacked folder: each file's
 
 @dataclass(frozen=True)
 class FileSpec:
-    """One file: where it installs (``root`` + ``target``) and where it comes from."""
+    """One file: where it installs (``root`` + ``target``) and where it comes from.
+
+    The registry below is made of these; :mod:`helpers.fetch` installs them.
+    """
 
     target: str  # path below its root
     root: str  # "data" (the course data folder) or "keras" ($KERAS_HOME)
@@ -65,7 +72,7 @@ class ArchiveSpec:
     the zip that becomes ``extract_to`` (it differs between the mirror's zip and
     the public one, hence one per source).  ``member_checksums`` optionally names
     a file listing every photo's sha256: each unpacked file is then verified,
-    and only listed files are taken.
+    and only listed files are taken.  :func:`helpers.fetch.unpack` follows it.
     """
 
     archive: FileSpec
@@ -78,6 +85,12 @@ class ArchiveSpec:
 
 @dataclass(frozen=True)
 class Asset:
+    """One thing a learner can install by name.
+
+    Listed in notebook 00 (sections "Which assets are installed?" and "What each notebook needs") and by
+    ``data_download.py``; installed by :mod:`helpers.fetch`, looked up by :mod:`helpers.data`.
+    """
+
     name: str
     title: str
     licence: str
@@ -96,7 +109,7 @@ def read_checksums(path: Path, fields: int) -> list[tuple[str, ...]]:
 
     Raises ``ValueError`` naming the file and line for anything else (a line
     with the wrong number of fields, a checksum that is not 64 hex digits, a
-    file that is not UTF-8 text).
+    file that is not UTF-8 text).  Used here and by :func:`helpers.fetch.mirror_sums`.
     """
     path = Path(path)
     try:
@@ -242,7 +255,11 @@ DEFAULT_ASSETS: tuple[str, ...] = tuple(a.name for a in _ALL if not a.optional)
 
 
 def get(name: str) -> Asset:
-    """Look up an asset by name, with a helpful error for typos."""
+    """Look up an asset by name, with a helpful error for typos.
+
+    Used in notebook 00, section "Which assets are installed?", by ``data_download.py``,
+    :mod:`helpers.data` and :mod:`helpers.fetch`.
+    """
     try:
         return ASSETS[name]
     except KeyError:
@@ -250,7 +267,10 @@ def get(name: str) -> Asset:
 
 
 def member_checksums(asset: Asset) -> dict[str, tuple[str, str]]:
-    """For an archive with a per-photo list: ``{path in extract_to: (sha256, path in public archive)}``."""
+    """For an archive with a per-photo list: ``{path in extract_to: (sha256, path in public archive)}``.
+
+    Used by :func:`installed_files` and :func:`helpers.fetch.plan_members`.
+    """
     spec = asset.archive
     if spec is None or spec.member_checksums is None:
         return {}
@@ -260,14 +280,17 @@ def member_checksums(asset: Asset) -> dict[str, tuple[str, str]]:
 
 # ---------------------------------------------------------------- is it installed?
 def target_path(spec: FileSpec) -> Path:
+    """Where ``spec`` is installed; used by :mod:`helpers.data` (its loaders) and :mod:`helpers.fetch`."""
     return paths.root(spec.root) / spec.target
 
 
 def folder_path(asset: Asset) -> Path:
+    """The folder an archive asset unpacks into; used by :func:`helpers.data.hotdog_dir` and :mod:`helpers.fetch`."""
     return paths.data_dir() / asset.archive.extract_to
 
 
 def file_hash(path: Path, algorithm: str = "sha256") -> str:
+    """Hex digest of a file, read in blocks; used here and by :mod:`helpers.fetch`."""
     digest = hashlib.new(algorithm)
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
@@ -276,13 +299,16 @@ def file_hash(path: Path, algorithm: str = "sha256") -> str:
 
 
 def matches(path: Path, checksum: str) -> bool:
-    """True if ``path`` has ``checksum`` (``"algo:hex"``)."""
+    """True if ``path`` has ``checksum`` (``"algo:hex"``); used by :func:`file_problem`."""
     algorithm, expected = checksum.split(":", 1)
     return file_hash(path, algorithm) == expected.lower()
 
 
 def source_hashes(spec: FileSpec) -> list[str]:
-    """The checksums pinned for the file as it arrives (public source, mirror)."""
+    """The checksums pinned for the file as it arrives (public source, mirror).
+
+    Used by :func:`file_problem` and by :mod:`helpers.fetch` before it converts a file.
+    """
     return [h for h in (spec.online_hash, spec.mirror_sha256 and "sha256:" + spec.mirror_sha256) if h]
 
 
@@ -292,7 +318,7 @@ def file_problem(spec: FileSpec, path: Path, arrived_from: str | None = None) ->
     ``arrived_from=None`` checks the installed file; ``"online"`` or ``"mirror"``
     checks a download before it is installed.  Only a file from a source that
     publishes no checksum may be accepted by its load-check: a mirror's copy
-    must match its pinned sha256.
+    must match its pinned sha256.  Used by :func:`state` and :mod:`helpers.fetch`.
     """
     if arrived_from is None and spec.convert is not None:
         return None if matches(path, "sha256:" + spec.installed_sha256) else "checksum mismatch (not the course's file)"
@@ -309,12 +335,18 @@ def file_problem(spec: FileSpec, path: Path, arrived_from: str | None = None) ->
 
 @dataclass
 class State:
+    """What :func:`state` returns (notebook 00 and ``data_download.py --list`` print it)."""
+
     status: str  # "installed", "missing" or "corrupt"
     detail: str = ""
 
 
 def state(asset: Asset) -> State:
-    """Whether ``asset`` is installed and intact (this reads and hashes its files)."""
+    """Whether ``asset`` is installed and intact (this reads and hashes its files).
+
+    Used in notebook 00, section "Which assets are installed?", by ``data_download.py --list``,
+    :func:`helpers.data.require` and :mod:`helpers.fetch`.
+    """
     if asset.archive:
         return _folder_state(asset)
     missing, corrupt = [], []
@@ -332,7 +364,10 @@ def state(asset: Asset) -> State:
 
 
 def installed_files(asset: Asset) -> dict[str, str] | None:
-    """``{path: sha256}`` of an unpacked set: the pinned list, else the receipt (None: unpacking never finished)."""
+    """``{path: sha256}`` of an unpacked set: the pinned list, else the receipt (None: unpacking never finished).
+
+    Used only here, by :func:`state` for archive assets.
+    """
     pinned = member_checksums(asset)
     if pinned:
         return {local: sha for local, (sha, _) in pinned.items()}
@@ -343,7 +378,10 @@ def installed_files(asset: Asset) -> dict[str, str] | None:
 
 
 def extra_files(folder: Path, expected: dict[str, str]) -> list[str]:
-    """Files below ``folder`` that the course did not put there (a learner's own photos), sorted."""
+    """Files below ``folder`` that the course did not put there (a learner's own photos), sorted.
+
+    Used by :func:`state` and by :mod:`helpers.fetch`, which keeps those files when it reinstalls.
+    """
     return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")
                   if p.is_file() and p.name != RECEIPT and p.relative_to(folder).as_posix() not in expected)
 

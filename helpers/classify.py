@@ -5,7 +5,9 @@ takes raw RGB pixels (0-255) at its input size and returns the probability
 that the photo shows a hot dog.  This module only reads the file, resizes it
 exactly as the training pipeline did (:func:`helpers.hotdog.load_image`) and
 applies the model.  Bad input (a missing, damaged or huge image, a damaged
-model file) ends in a one-line message, never a traceback.
+model file) ends in a one-line message, never a traceback.  Notebook 03,
+section 11 (Save the model, then classify any photo) calls :func:`classify_file`
+and runs the command line.
 
 Command line::
 
@@ -36,6 +38,8 @@ THRESHOLD = 0.5
 
 
 class Prediction(NamedTuple):
+    """What :func:`classify_file` returns (notebook 03, section 11 prints it)."""
+
     label: str  # "hotdog" or "not-hotdog"
     probability: float  # P(hot dog), between 0 and 1
 
@@ -44,6 +48,7 @@ def load_classifier(path: str | Path | None = None):
     """Load the saved classifier in Keras' safe mode (no code from the file runs).
 
     A clear ``FileNotFoundError`` if it is not there yet, ``ValueError`` if it does not load.
+    Used by :func:`classify_file` and the command line (notebook 03, section 11).
     """
     path = Path(path) if path is not None else model_path()
     if not path.is_file():
@@ -64,7 +69,10 @@ def load_classifier(path: str | Path | None = None):
 
 
 def check_image(path: str | Path) -> Path:
-    """``path`` as a Path if it is an image TensorFlow can decode, else ``ValueError`` saying why."""
+    """``path`` as a Path if it is an image TensorFlow can decode, else ``ValueError`` saying why.
+
+    Used by :func:`classify_file` and the command line (notebook 03, section 11).
+    """
     path = Path(path)
     if not path.is_file():
         raise ValueError(f"{path} does not exist or is not a file")
@@ -78,7 +86,8 @@ def classify_file(path: str | Path, model=None, threshold: float = THRESHOLD) ->
     """Label one image file: ``"hotdog"`` when P(hot dog) >= ``threshold``.
 
     ``model`` defaults to the saved classifier (loaded on each call: pass a
-    loaded model when classifying many files).
+    loaded model when classifying many files).  Used in notebook 03, section 11
+    (Save the model, then classify any photo), and by the command line.
     """
     if not 0.0 < threshold < 1.0:
         raise ValueError(f"threshold must be between 0 and 1, got {threshold}")
@@ -101,6 +110,7 @@ def _shown(path: Path) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """``python -m helpers.classify photo.jpg ...``, which notebook 03, section 11 runs; returns the exit status."""
     parser = argparse.ArgumentParser(prog="python -m helpers.classify",
                                      description="Say whether photos show a hot dog (model from notebook 03).")
     parser.add_argument("images", nargs="+", help="image files (JPEG, PNG, GIF, BMP or WebP)")

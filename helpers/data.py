@@ -2,7 +2,8 @@
 
 Every loader checks that its asset is installed and intact first and, if not,
 raises :class:`MissingAssetError` naming the exact command that installs it.
-Nothing here downloads or unpickles anything.
+Nothing here downloads or unpickles anything.  Notebooks 00 to 04 load their data
+through this module; each function's docstring says where.
 
 Example::
 
@@ -30,7 +31,10 @@ _TF_SIGNATURES = (b"\xff\xd8\xff", b"\x89PNG", b"GIF8", b"BM", b"RIFF")
 
 
 class MissingAssetError(FileNotFoundError):
-    """An asset the code needs is not installed (or is damaged); the message says how to get it."""
+    """An asset the code needs is not installed (or is damaged); the message says how to get it.
+
+    Raised by :func:`require`, and so by every loader here (notebooks 00 to 04 call them).
+    """
 
     def __init__(self, name: str, detail: str = ""):
         asset = assets.get(name)
@@ -41,13 +45,18 @@ class MissingAssetError(FileNotFoundError):
 
 
 def require(name: str) -> None:
-    """Raise :class:`MissingAssetError` unless every file of asset ``name`` is present and matches its checksum."""
+    """Raise :class:`MissingAssetError` unless every file of asset ``name`` is present and matches its checksum.
+
+    Used in notebook 02, section 4 (Which augmentations keep the label true?), for Fashion-MNIST, and by
+    every loader here.
+    """
     current = assets.state(assets.get(name))
     if current.status != "installed":
         raise MissingAssetError(name, current.detail if current.status == "corrupt" else "")
 
 
 def is_installed(name: str) -> bool:
+    """True if :func:`require` would pass; ``benchmarks/input_pipelines.py`` uses it to prefer the full hot-dog set."""
     try:
         require(name)
         return True
@@ -64,7 +73,8 @@ def load_mnist() -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.nd
     pickle is ever loaded here.
 
     Returns ``(x_train, y_train), (x_test, y_test)``: uint8 images of shape
-    (60000, 28, 28) and (10000, 28, 28), uint8 labels.
+    (60000, 28, 28) and (10000, 28, 28), uint8 labels.  Used in notebook 02,
+    section 2 (MNIST, loaded correctly), and by ``benchmarks/mnist_augmentation_seeds.py``.
     """
     require("mnist")
     with np.load(assets.target_path(assets.get("mnist").files[0]), allow_pickle=False) as f:
@@ -73,7 +83,10 @@ def load_mnist() -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.nd
 
 # ---------------------------------------------------------------- photos
 def photo_path(name: str) -> Path:
-    """Path of a course photo: ``"chelsea"`` (the cat) or ``"coffee"``."""
+    """Path of a course photo: ``"chelsea"`` (the cat) or ``"coffee"``.
+
+    Used in notebook 03, section 11 (Save the model, then classify any photo), and by :func:`load_photo`.
+    """
     if name not in ("chelsea", "coffee"):
         raise ValueError(f"unknown photo {name!r}: expected 'chelsea' or 'coffee'")
     require(name)
@@ -81,7 +94,11 @@ def photo_path(name: str) -> Path:
 
 
 def load_photo(name: str) -> np.ndarray:
-    """A course photo as an RGB uint8 array of shape (height, width, 3)."""
+    """A course photo as an RGB uint8 array of shape (height, width, 3).
+
+    Used in notebook 00 (section "A pretrained model runs offline"), notebook 01 (Setup) and notebook 03
+    (sections 3 and 11).
+    """
     from PIL import Image
 
     with Image.open(photo_path(name)) as im:
@@ -93,7 +110,9 @@ def hotdog_dir(name: str = "hotdog-mini") -> Path:
     """Root of a hot-dog set (``train/`` and ``test/``, each ``hotdog/`` + ``not-hotdog/``).
 
     ``"hotdog-mini"`` (200 photos, the default, in the mirror) or ``"hotdog"``
-    (d2l's 2,800 photos, online only).
+    (d2l's 2,800 photos, online only).  Used in notebook 00 (section "The data is
+    where the course expects it"), notebook 02 section 7, the Setup of notebooks 03
+    and 04, and ``benchmarks/input_pipelines.py``.
     """
     if name not in ("hotdog-mini", "hotdog"):
         raise ValueError(f"unknown hot-dog set {name!r}: expected 'hotdog-mini' or 'hotdog'")
@@ -109,6 +128,8 @@ def image_problem(path: str | Path, decoder: str = "pillow") -> str | None:
     (``tf.io.decode_image``, as the tf.data pipeline of notebook 03 and
     :mod:`helpers.classify` do).  Images over Pillow's decompression-bomb
     limit (about 179 million pixels) are refused before anything is decoded.
+    Used in notebook 02, section 7 (Reading images from folders: ``flow_from_directory``), by
+    :func:`scan_images` and by :mod:`helpers.classify`.
     """
     from PIL import Image, UnidentifiedImageError
 
@@ -146,7 +167,8 @@ def scan_images(folder: str | Path, decoder: str = "pillow") -> tuple[list[Path]
     Returns ``(good, bad)``: ``good`` is a sorted list of image paths,
     ``bad`` a list of ``(path, reason)`` for files that would crash a training
     loop (corrupt or truncated images, non-images, formats the decoder lacks).
-    Hidden files (such as the install receipt) are ignored.
+    Hidden files (such as the install receipt) are ignored.  Used by
+    :func:`labelled_images` (notebook 03, section 2).
     """
     folder = Path(folder)
     if not folder.is_dir():
@@ -164,7 +186,10 @@ def scan_images(folder: str | Path, decoder: str = "pillow") -> tuple[list[Path]
 
 
 def count_images(folder: str | Path) -> dict[str, dict[str, int]]:
-    """Image counts per split and class: ``{"train": {"hotdog": 80, ...}, ...}``."""
+    """Image counts per split and class: ``{"train": {"hotdog": 80, ...}, ...}``.
+
+    Used in notebook 00 (section "The data is where the course expects it") and notebook 03 (Setup).
+    """
     folder = Path(folder)
     counts: dict[str, Counter] = {}
     for path in sorted(folder.glob("*/*/*")):
@@ -184,7 +209,8 @@ def labelled_images(folder: str | Path, class_names: tuple[str, ...] = HOTDOG_CL
 
     Returns ``(paths, labels, bad)``.  Files that TensorFlow could not decode are
     left out and listed in ``bad`` as ``(path, reason)`` (see :func:`scan_images`),
-    so one corrupt photo is reported instead of crashing a training run.
+    so one corrupt photo is reported instead of crashing a training run.  Used in
+    notebook 03, section 2 (The data).
     """
     folder = Path(folder)
     missing = [name for name in class_names if not (folder / name).is_dir()]
@@ -202,8 +228,8 @@ def labelled_images(folder: str | Path, class_names: tuple[str, ...] = HOTDOG_CL
 def load_image(path, size: int):
     """Decode an image file to a float32 tensor (size, size, 3) of RGB values in 0..255 (bilinear resize).
 
-    Superseded by :func:`helpers.hotdog.load_image` (notebook 03, same result), which training and
-    ``helpers.classify`` use; kept only until ``tests/test_classify.py`` imports that one.
+    Superseded by :func:`helpers.hotdog.load_image` (notebook 03, section 4; same result), which training and
+    ``helpers.classify`` use.  Nothing calls this one any more: ``tests/test_classify.py`` now imports that one.
     """
     import tensorflow as tf
 

@@ -33,7 +33,7 @@ KERNEL_FLAGS = ["--IPKernelApp.capture_fd_output=False"]
 
 
 def kernel_spec() -> dict:
-    """The kernel.json of the course kernel, for the Python running this code."""
+    """The kernel.json of the course kernel, for the Python running this code; used by :func:`install_kernel`."""
     return {
         "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}", *KERNEL_FLAGS],
         "display_name": KERNEL_DISPLAY_NAME,
@@ -44,7 +44,10 @@ def kernel_spec() -> dict:
 
 
 def install_kernel(prefix: str | Path = sys.prefix) -> Path:
-    """Write the course kernel into ``<prefix>/share/jupyter/kernels/augment-course``."""
+    """Write the course kernel into ``<prefix>/share/jupyter/kernels/augment-course``.
+
+    Used by ``./course.sh setup`` (``python -m helpers.environment install-kernel``).
+    """
     folder = Path(prefix) / "share" / "jupyter" / "kernels" / KERNEL_NAME
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "kernel.json").write_text(json.dumps(kernel_spec(), indent=1) + "\n")
@@ -52,7 +55,7 @@ def install_kernel(prefix: str | Path = sys.prefix) -> Path:
 
 
 def report() -> dict[str, str]:
-    """Versions and hardware, as shown by notebook 00 (imports TensorFlow)."""
+    """Versions and hardware (imports TensorFlow); used in notebook 00, section "Setup", and by :func:`main`."""
     import keras
     import numpy
     import tensorflow as tf
@@ -69,6 +72,7 @@ def report() -> dict[str, str]:
 
 
 def main(argv: list[str]) -> int:
+    """``python -m helpers.environment [install-kernel]``, which ``./course.sh setup`` runs; returns the exit status."""
     if argv[:1] == ["install-kernel"]:
         folder = install_kernel()
         print(f"installed Jupyter kernel {KERNEL_NAME!r} in {folder}")

@@ -1,5 +1,10 @@
 """Install the course's assets: download or copy, verify, unpack.
 
+Everything here is plumbing for ``data_download.py`` (and so for ``./course.sh``, whose
+setup runs it); no notebook calls it.  ``data_download.py`` uses :func:`install`,
+:func:`mirror_folder`, :class:`FetchError` and :func:`os_error_message`; the other
+public functions are the steps of :func:`install_one`.
+
 Why not ``keras.utils.get_file``?  The course needs what it lacks: copying from
 a classroom mirror, resuming an interrupted download, SHA-1 (d2l) and per-photo
 checksums, and per-file checks before an archive is trusted.  The files still
@@ -58,11 +63,11 @@ MAX_UNPACKED_BYTES = 2 << 30  # everything unpacked from one archive
 
 
 class FetchError(Exception):
-    """A problem the learner can act on; the message says what to do."""
+    """A problem the learner can act on; the message says what to do (``data_download.py`` prints it)."""
 
 
 def os_error_message(err: OSError) -> str:
-    """One line for a file-system error, saying what to do."""
+    """One line for a file-system error, saying what to do; used by ``data_download.py``."""
     where = f" ({err.filename})" if err.filename else ""
     return (f"{err.strerror or err}{where}: the course needs a folder it can write to; fix its permissions or "
             "free some space, or point COURSE_DATA_DIR / KERAS_HOME at another folder.")
@@ -71,7 +76,10 @@ def os_error_message(err: OSError) -> str:
 # ---------------------------------------------------------------- locking
 @contextlib.contextmanager
 def locked(folders: Iterable[Path]) -> Iterator[None]:
-    """Hold an exclusive lock on each folder (always taken in the same order, so two installers cannot deadlock)."""
+    """Hold an exclusive lock on each folder (always taken in the same order, so two installers cannot deadlock).
+
+    Used by :func:`install_one`.
+    """
     handles = []
     try:
         for folder in sorted(set(folders)):
@@ -109,7 +117,7 @@ def _normal_permissions(folder: Path) -> None:
 
 # ---------------------------------------------------------------- progress
 class Progress:
-    """A one-line progress bar on stderr (a line per quarter when not a terminal)."""
+    """A one-line progress bar on stderr (a line per quarter when not a terminal); used by :func:`download`."""
 
     def __init__(self, label: str, total: int | None, stream=None):
         self.label, self.total, self.done = label, total, 0
@@ -139,7 +147,10 @@ class Progress:
 
 # ---------------------------------------------------------------- single files
 def part_path(dest: Path) -> Path:
-    """This process's ``.part`` for ``dest``, adopting one an interrupted run left behind (call under the lock)."""
+    """This process's ``.part`` for ``dest``, adopting one an interrupted run left behind (call under the lock).
+
+    Used by :func:`install_one`'s steps for single files and archives.
+    """
     part = dest.with_name(f"{dest.name}.{os.getpid()}.part")
     stale = sorted((p for p in dest.parent.glob(f"{dest.name}.*part") if p != part), key=lambda p: p.stat().st_size)
     if stale and not part.exists():
@@ -153,7 +164,8 @@ def download(url: str, part: Path, label: str, timeout: float = 30.0) -> None:
     """Download ``url`` into ``part``, resuming what it already holds.
 
     On return ``part`` is complete but not yet verified.  On an interruption it
-    stays for the next run and :class:`FetchError` is raised.
+    stays for the next run and :class:`FetchError` is raised.  Used by :func:`install_one`
+    for every file that comes from the internet.
     """
     have = part.stat().st_size if part.exists() else 0
     headers = {"User-Agent": USER_AGENT}
@@ -237,7 +249,10 @@ def _fetch_online(spec: FileSpec, dest: Path) -> None:
 
 
 def mirror_sums(mirror: Path) -> dict[str, str]:
-    """A mirror's ``SHA256SUMS`` (``<sha256>  ./relative/path`` per line); empty if it has none."""
+    """A mirror's ``SHA256SUMS`` (``<sha256>  ./relative/path`` per line); empty if it has none.
+
+    Used by :func:`install_one` for every file copied from a mirror.
+    """
     sums_file = mirror / "SHA256SUMS"
     if not sums_file.is_file():
         return {}
@@ -284,7 +299,10 @@ def _refuse(archive_name: str, why: str) -> FetchError:
 
 def plan_members(archive: zipfile.ZipFile, asset: Asset, prefix: str) -> list[tuple[zipfile.ZipInfo, str, str | None]]:
     """``(member, path in the folder, pinned sha256 or None)`` for each file to unpack, after every check that
-    needs no unpacking: paths that escape, links, limits, file/folder clashes, the expected count."""
+    needs no unpacking: paths that escape, links, limits, file/folder clashes, the expected count.
+
+    Used by :func:`unpack`.
+    """
     name = Path(archive.filename or "").name
     infos = archive.infolist()
     if len(infos) > MAX_MEMBERS:
@@ -344,7 +362,10 @@ def _swap_in(staging: Path, target: Path, installed: dict[str, str], aside: Path
 
 
 def unpack(zip_path: Path, asset: Asset, prefix: str, force: bool = False) -> str:
-    """Unpack ``zip_path`` into ``<data>/<extract_to>`` atomically; return what was done, in words."""
+    """Unpack ``zip_path`` into ``<data>/<extract_to>`` atomically; return what was done, in words.
+
+    Used by :func:`install_one` for archive assets (the hot-dog photos).
+    """
     target = registry.folder_path(asset)
     target.parent.mkdir(parents=True, exist_ok=True)
     for leftover in target.parent.glob(f".{target.name}.*"):  # from an interrupted run (we hold the lock)
@@ -408,13 +429,18 @@ def _install_archive(asset: Asset, mirror: Path | None, force: bool) -> str:
 # ---------------------------------------------------------------- install
 @dataclass
 class Outcome:
+    """What :func:`install_one` did for one asset; ``data_download.py`` reports the failed ones."""
+
     asset: str
     ok: bool
     message: str
 
 
 def mirror_folder(mirror: str | Path | None) -> Path | None:
-    """The mirror as an absolute folder, or a :class:`FetchError` saying what is wrong with it."""
+    """The mirror as an absolute folder, or a :class:`FetchError` saying what is wrong with it.
+
+    Used by ``data_download.py --mirror`` and :func:`install_one`.
+    """
     if mirror is None:
         return None
     folder = Path(mirror).expanduser().resolve()
@@ -426,7 +452,7 @@ def mirror_folder(mirror: str | Path | None) -> Path | None:
 
 
 def install_one(asset: Asset, mirror: str | Path | None = None, force: bool = False) -> Outcome:
-    """Install one asset from the internet (``mirror=None``) or a mirror folder."""
+    """Install one asset from the internet (``mirror=None``) or a mirror folder; used by :func:`install`."""
     try:
         mirror = mirror_folder(mirror)
         roots = {paths.root(spec.root) for spec in asset.specs()}
@@ -454,7 +480,10 @@ def install_one(asset: Asset, mirror: str | Path | None = None, force: bool = Fa
 
 def install(names: Iterable[str], mirror: str | Path | None = None, force: bool = False,
             report: Callable[[str], None] = print) -> list[Outcome]:
-    """Install several assets, reporting each; never stops at the first failure."""
+    """Install several assets, reporting each; never stops at the first failure.
+
+    Used by ``data_download.py`` (and so by ``./course.sh setup``).
+    """
     outcomes = []
     for name in names:
         asset = registry.get(name)

@@ -25,7 +25,10 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 def data_dir() -> Path:
-    """The course data folder (``$COURSE_DATA_DIR`` or ``<repo>/data``)."""
+    """The course data folder (``$COURSE_DATA_DIR`` or ``<repo>/data``).
+
+    Used by ``data_download.py`` (it prints and checks the folder) and by :mod:`helpers.assets`.
+    """
     configured = os.environ.get("COURSE_DATA_DIR")
     return Path(configured).expanduser().resolve() if configured else PROJECT_ROOT / "data"
 
@@ -35,14 +38,18 @@ def keras_home() -> Path:
 
     Keras uses ``$KERAS_HOME`` when set, else ``~/.keras``.  (Keras falls back to
     ``/tmp/.keras`` when that folder is not writable; the course instead creates
-    the folder, so the files land where Keras looks first.)
+    the folder, so the files land where Keras looks first.)  Used by ``data_download.py``
+    and :func:`root`.
     """
     configured = os.environ.get("KERAS_HOME")
     return Path(configured).expanduser() if configured else Path.home() / ".keras"
 
 
 def root(name: str) -> Path:
-    """Resolve a root name used by the asset registry: ``"data"`` or ``"keras"``."""
+    """Resolve a root name used by the asset registry: ``"data"`` or ``"keras"``.
+
+    Used by :mod:`helpers.assets` and :mod:`helpers.fetch`.
+    """
     if name == "data":
         return data_dir()
     if name == "keras":
@@ -51,5 +58,8 @@ def root(name: str) -> Path:
 
 
 def model_path() -> Path:
-    """Where notebook 03 saves the hot-dog classifier and :mod:`helpers.classify` reads it."""
+    """Where notebook 03 saves the hot-dog classifier and :mod:`helpers.classify` reads it.
+
+    Used in notebook 03, section 11 (Save the model, then classify any photo), and by :mod:`helpers.classify`.
+    """
     return data_dir() / "models" / "hotdog_classifier.keras"

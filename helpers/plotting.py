@@ -1,5 +1,8 @@
 """Figures shared by every notebook, so they all look alike.
 
+Notebooks 00 to 04 draw their images with :func:`show_images` (and so does
+:mod:`helpers.widgets`); each other function names the sections that use it.
+
 Images: titles on every panel, axes off.  Each function returns the
 matplotlib ``Figure`` (call ``plt.show()`` or let Jupyter display it).
 
@@ -42,7 +45,8 @@ def show_images(images: Sequence, titles: Sequence[str] | None = None, ncols: in
 
     Accepts uint8 images (0..255) and float images (0..1, or 0..255 which are
     rescaled), in RGB, RGBA or grayscale ((H, W) or (H, W, 1)); a batch array
-    of shape (N, H, W, C) works as a sequence.
+    of shape (N, H, W, C) works as a sequence.  Used in every notebook (00 to 04)
+    and by :mod:`helpers.widgets`.
     """
     images = list(images)
     if not images:
@@ -76,7 +80,8 @@ def plot_history(histories: dict, metric: str = "accuracy", title: str | None = 
     """Training and validation curves of one or more ``History`` objects.
 
     ``histories`` maps a run name to a ``keras.callbacks.History`` (or to its
-    ``.history`` dict).  Solid lines: training; dashed: validation.
+    ``.history`` dict).  Solid lines: training; dashed: validation.  Used in
+    notebook 02, sections 5 and 6, and notebook 03, section 8 (Fine-tuning the top of the base).
     """
     if not histories:
         raise ValueError("plot_history needs at least one history")
@@ -100,7 +105,10 @@ def plot_history(histories: dict, metric: str = "accuracy", title: str | None = 
 
 
 def plot_confusion_matrix(matrix, class_names: Sequence[str], title: str = "confusion matrix") -> plt.Figure:
-    """A labelled confusion matrix: rows are true classes, columns predictions."""
+    """A labelled confusion matrix: rows are true classes, columns predictions.
+
+    Used in notebook 03, section 10 (Evaluation on the test photos).
+    """
     matrix = np.asarray(matrix)
     if matrix.shape != (len(class_names), len(class_names)):
         raise ValueError(f"matrix of shape {matrix.shape} does not fit {len(class_names)} class names")
@@ -121,7 +129,10 @@ def plot_confusion_matrix(matrix, class_names: Sequence[str], title: str = "conf
 
 
 def bar_chart(values: dict[str, float], xlabel: str, title: str, highlight: str | None = None) -> plt.Figure:
-    """Horizontal bars, one per entry, each labelled with its value (rounded); ``highlight`` is drawn in orange."""
+    """Horizontal bars, one per entry, each labelled with its value (rounded); ``highlight`` is drawn in orange.
+
+    Used in notebook 04, sections 3 (The measured comparison) and 4 (A live run on your machine).
+    """
     if not values:
         raise ValueError("bar_chart needs at least one value")
     names = list(values)[::-1]  # the first entry on top

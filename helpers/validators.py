@@ -6,6 +6,9 @@
   when it is unusable.  A file with a pinned checksum never needs one.
 * The one conversion: the classic MNIST pickle becomes an ``.npz`` at install
   time, so that no loader ever unpickles data.
+
+Used only by the registry in :mod:`helpers.assets`, which attaches each check to
+its files; :mod:`helpers.fetch` applies them when ``data_download.py`` installs.
 """
 
 from __future__ import annotations
@@ -19,7 +22,10 @@ from pathlib import Path
 
 
 def idx_gz(expected_count: int):
-    """An IDX file (the MNIST family's format), gzipped, holding ``expected_count`` items."""
+    """An IDX file (the MNIST family's format), gzipped, holding ``expected_count`` items.
+
+    Used by :mod:`helpers.assets` for the Fashion-MNIST files.
+    """
 
     def check(path: Path) -> None:
         try:
@@ -43,7 +49,8 @@ def keras_weights(application: str, **kwargs):
     """A Keras ``.h5`` weight file that loads into ``keras.applications.<application>(weights=None, **kwargs)``.
 
     A legacy ``.h5`` weight file holds arrays only (no code), and loading it
-    into the architecture checks every layer's name and shape.
+    into the architecture checks every layer's name and shape.  Used by
+    :mod:`helpers.assets` for the MobileNetV2 and MobileNet weight files.
     """
 
     def check(path: Path) -> None:
@@ -61,7 +68,10 @@ def keras_weights(application: str, **kwargs):
 
 
 def zip_archive(path: Path) -> None:
-    """A zip file whose central directory and CRCs are intact."""
+    """A zip file whose central directory and CRCs are intact.
+
+    Used by :mod:`helpers.assets` for the ``hotdog-mini`` zip.
+    """
     try:
         with zipfile.ZipFile(path) as z:
             bad = z.testzip()
@@ -89,7 +99,7 @@ def mnist_pickle_to_npz(raw: bytes) -> bytes:
     The caller has verified ``raw`` against its pinned sha256; the unpickler
     still accepts nothing but arrays.  The result is written byte-for-byte
     reproducibly (fixed zip timestamps), so the installed file has a pinned
-    sha256 too.
+    sha256 too.  Used by :mod:`helpers.assets` to install the ``mnist`` asset.
     """
     import numpy as np
 

@@ -80,7 +80,10 @@ def _controls(op: Op, image_side: int, limits: dict) -> dict:
 
 
 def draw(image, op: Op, params: dict | None = None, seed: int = 0, draws: int = 8) -> list[np.ndarray]:
-    """``draws`` results of ``op(image, [seed, i], **params)`` for i = 0, 1, ..., as NumPy arrays."""
+    """``draws`` results of ``op(image, [seed, i], **params)`` for i = 0, 1, ..., as NumPy arrays.
+
+    Used by :func:`render_figure`, and so by the explorer of notebook 01, section 10.
+    """
     if draws < 1:
         raise ValueError(f"draws must be at least 1, got {draws}")
     return [np.asarray(op(image, tf.constant([seed, i]), **(params or {}))) for i in range(draws)]
@@ -88,7 +91,10 @@ def draw(image, op: Op, params: dict | None = None, seed: int = 0, draws: int = 
 
 def render_figure(image, op: Op, params: dict | None = None, seed: int = 0, draws: int = 8, title: str = "",
                   ncols: int = 3, scale: float = 2.0) -> plt.Figure:
-    """The explorer's picture: the original, then ``draws`` results of ``op`` with ``seed``."""
+    """The explorer's picture: the original, then ``draws`` results of ``op`` with ``seed``.
+
+    Used by :meth:`AugmentationExplorer.figure` (notebook 01, section 10).
+    """
     results = draw(image, op, params, seed, draws)
     titles = ["original"] + [f"seed {seed} · draw {i + 1}" for i in range(draws)]
     return plotting.show_images([np.asarray(image), *results], titles=titles, ncols=ncols, scale=scale,
@@ -96,7 +102,10 @@ def render_figure(image, op: Op, params: dict | None = None, seed: int = 0, draw
 
 
 class AugmentationExplorer(w.VBox):
-    """The explorer widget; build it with :func:`augmentation_explorer` (see the module docstring)."""
+    """The explorer widget; build it with :func:`augmentation_explorer` (see the module docstring).
+
+    Notebook 01, section 10 (Explore it yourself) shows one.
+    """
 
     def __init__(self, image, ops: dict[str, Op], op: str | None = None, seed: int = 0, draws: int = 8,
                  limits: dict | None = None, dpi: int = 90):
@@ -178,6 +187,9 @@ class AugmentationExplorer(w.VBox):
 
 def augmentation_explorer(image, ops: dict[str, Op], op: str | None = None, seed: int = 0, draws: int = 8,
                           limits: dict | None = None) -> AugmentationExplorer:
-    """Build the explorer for ``image`` (H, W, C) and ``ops`` (notebook 01, section 10): show it by making it a
-    cell's last expression. ``op``: the op shown first (default: the first of ``ops``)."""
+    """Build the explorer for ``image`` (H, W, C) and ``ops``: show it by making it a cell's last expression.
+
+    ``op``: the op shown first (default: the first of ``ops``).  Used in notebook 01, section 10 (Explore it
+    yourself).
+    """
     return AugmentationExplorer(image, ops, op=op, seed=seed, draws=draws, limits=limits)
