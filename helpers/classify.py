@@ -74,8 +74,10 @@ def check_image(path: str | Path) -> Path:
     Used by :func:`classify_file` and the command line (notebook 03, section 11).
     """
     path = Path(path)
+    if path.is_dir():
+        raise ValueError(f"{path} is a folder: give the path of an image file in it")
     if not path.is_file():
-        raise ValueError(f"{path} does not exist or is not a file")
+        raise ValueError(f"{path} does not exist: check the file name and the folder you are in")
     problem = data.image_problem(path, decoder="tensorflow")
     if problem is not None:
         raise ValueError(f"{path} is not an image the classifier can read: {problem}")
