@@ -113,7 +113,7 @@ def damaged_weights(model_file: Path, tmp_path: Path) -> Path:
 BAD_INPUT = [  # (case, arguments built from (photo, model file, tmp folder), what the one line says)
     ("not an image", lambda p, m, t: [str(t / "notes.jpg"), "--model", str(m)], "is not an image the classifier"),
     ("missing photo", lambda p, m, t: [str(t / "nope.jpg"), "--model", str(m)], "does not exist: check the file name"),
-    ("a folder for a photo", lambda p, m, t: [str(t), "--model", str(m)], "is a folder: give the path of an image file"),
+    ("a folder for a photo", lambda p, m, t: [str(t), "--model", str(m)], "is a folder: give the path of an image"),
     ("20000x20000 header", lambda p, m, t: [str(t / "huge.png"), "--model", str(m)], "too large to decode safely"),
     ("no model yet", lambda p, m, t: [str(p), "--model", str(t / "none.keras")], "no trained model at"),
     ("random model file", lambda p, m, t: [str(p), "--model", str(t / "random.keras")],
