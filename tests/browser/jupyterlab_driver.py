@@ -3,7 +3,8 @@
 One JupyterLab server serves the whole test session, from a temporary folder holding copies of notebooks/ and
 tests/browser/fixtures/ (running a notebook never touches the committed files). Each check starts a fresh
 Chromium with a fresh profile, which opens one notebook, runs all cells, checks the explorer widget and saves
-screenshots; then the check shuts that notebook's kernel down.
+screenshots; then the check shuts that notebook's kernel down. ``present_slides`` opens a notebook as RISE slides
+(drive_slides.mjs) and checks that every slide fits the screen.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from helpers.paths import PROJECT_ROOT
 
 HERE = Path(__file__).resolve().parent
 DRIVER = HERE / "drive_lab.mjs"
+SLIDES_DRIVER = HERE / "drive_slides.mjs"
 FIXTURES = HERE / "fixtures"
 CHROMIUM = os.environ.get("COURSE_CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = Path(os.environ.get("COURSE_SCREENSHOTS", PROJECT_ROOT / "screenshots"))
@@ -32,6 +34,8 @@ KERNEL_NAME = "augment-course"
 KERNEL_DISPLAY_NAME = "Python 3 (augment course)"
 # Run All -> idle, for one notebook; the whole browser step should stay within a few minutes.
 RUN_TIMEOUT_S = int(os.environ.get("COURSE_BROWSER_TIMEOUT", "240"))
+# Open a notebook as slides and step through all of them (notebook 03: about a minute).
+SLIDES_TIMEOUT_S = int(os.environ.get("COURSE_SLIDES_TIMEOUT", "300"))
 
 
 
@@ -45,6 +49,10 @@ def missing_prerequisites() -> list[str]:
     if not (HERE / "node_modules" / "playwright-core" / "package.json").is_file():
         missing.append("playwright-core in tests/browser/node_modules (cd tests/browser && npm ci)")
     try:
+        import jupyterlab_rise  # noqa: F401  (the slides test presents a notebook with RISE)
+    except ImportError:
+        missing.append("jupyterlab-rise (pip install -r requirements.txt)")
+    try:
         from jupyter_client.kernelspec import KernelSpecManager
 
         KernelSpecManager().get_kernel_spec(KERNEL_NAME)
@@ -54,7 +62,8 @@ def missing_prerequisites() -> list[str]:
 
 
 class LabCheckFailed(AssertionError):
-    """The notebook failed a check in the browser (stage: open, run-all, widget or slider)."""
+    """The notebook failed a check in the browser (stage: open, run-all, widget or slider; for slides: open,
+    present or fit)."""
 
     def __init__(self, stage: str, message: str, report: dict):
         super().__init__(f"[{stage}] {message}\nscreenshots: {report.get('screenshots')}")
@@ -106,9 +115,7 @@ class LabServer:
         screenshots, details). Raises LabCheckFailed when the notebook fails a check, LabDriverError when the
         driver could not run at all.
         """
-        shots.mkdir(parents=True, exist_ok=True)
-        for old in shots.glob(f"{name}-*.png"):  # no stale 'after' beside a fresh failure
-            old.unlink()
+        self._fresh_shots(shots, name)
         cells = json.loads((self.root / notebook).read_text())["cells"]
         code_cells = sum(1 for c in cells if c["cell_type"] == "code" and "".join(c["source"]).strip())
         options = {
@@ -117,10 +124,35 @@ class LabServer:
             "runTimeoutMs": run_timeout_s * 1000, "widgetTimeoutMs": widget_timeout_s * 1000,
             "changeTimeoutMs": change_timeout_s * 1000, "chromium": CHROMIUM, "codeCells": code_cells,
         }
-        driver = subprocess.Popen(["node", str(DRIVER), json.dumps(options)], cwd=HERE, text=True,
+        return self._drive(DRIVER, options, run_timeout_s + 240)
+
+    def present_slides(self, notebook: str, name: str, shots: Path, width: int = 1280, height: int = 720,
+                       timeout_s: int = SLIDES_TIMEOUT_S) -> dict:
+        """Open ``notebook`` in JupyterLab, present it with RISE ("Open as Reveal Slideshow") in a ``width`` x
+        ``height`` window, step through every slide and check that each one fits (drive_slides.mjs).
+
+        Returns the driver's report (details: slides, steps, tallest, overflowing, ...). Raises LabCheckFailed
+        (stage 'open', 'present' or 'fit') when the slideshow fails a check, LabDriverError when the driver could
+        not run at all.
+        """
+        self._fresh_shots(shots, name)
+        options = {"base": self.base, "token": self.token, "notebook": notebook, "name": name, "shots": str(shots),
+                   "workspace": f"{name}-{secrets.token_hex(4)}", "chromium": CHROMIUM, "width": width,
+                   "height": height}
+        return self._drive(SLIDES_DRIVER, options, timeout_s)
+
+    @staticmethod
+    def _fresh_shots(shots: Path, name: str) -> None:
+        shots.mkdir(parents=True, exist_ok=True)
+        for old in shots.glob(f"{name}-*.png"):  # no stale 'after' beside a fresh failure
+            old.unlink()
+
+    def _drive(self, script: Path, options: dict, timeout_s: int) -> dict:
+        """Run one browser driver script; its report if every check passed."""
+        driver = subprocess.Popen(["node", str(script), json.dumps(options)], cwd=HERE, text=True,
                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
         try:
-            stdout, stderr = driver.communicate(timeout=run_timeout_s + 240)
+            stdout, stderr = driver.communicate(timeout=timeout_s)
         except KeyboardInterrupt:
             driver.terminate()  # Ctrl-C does not reach the driver (own session): close Chromium now
             driver.wait(timeout=15)
@@ -133,7 +165,7 @@ class LabServer:
                 os.killpg(driver.pid, signal.SIGKILL)
                 stdout, stderr = driver.communicate()
             raise LabDriverError(
-                f"the browser driver did not finish in {run_timeout_s + 240}s\n{stderr[-3000:]}") from None
+                f"the browser driver did not finish in {timeout_s}s\n{stderr[-3000:]}") from None
         finally:
             try:
                 self.shutdown_kernels()
