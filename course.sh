@@ -3,7 +3,7 @@
 #
 #   ./course.sh start        set everything up, then open the course in JupyterLab
 #   ./course.sh test         set everything up, then run every test (unit tests + all notebooks)
-#   ./course.sh regenerate   re-execute every notebook top to bottom and store its outputs
+#   ./course.sh regenerate   re-execute every notebook (lessons, then solutions) top to bottom and store its outputs
 #   ./course.sh setup        only set up: virtual environment, packages, Jupyter kernel, course data
 #   ./course.sh browser-test set up, then open notebook 01 in JupyterLab in headless Chromium and test the explorer
 #                            (installs Chromium and playwright-core first; screenshots go to screenshots/)
@@ -94,11 +94,11 @@ case "$command" in
     esac ;;
   regenerate)
     notebooks=("${extra[@]+"${extra[@]}"}")
-    [ ${#notebooks[@]} -gt 0 ] || notebooks=(notebooks/[0-9]*.ipynb)
+    [ ${#notebooks[@]} -gt 0 ] || notebooks=(notebooks/[0-9]*.ipynb notebooks/solutions/[0-9]*.ipynb)
     for nb in "${notebooks[@]}"; do
       say "re-executing $nb"
       "$venv/bin/jupyter" nbconvert --to notebook --execute --inplace \
         --ExecutePreprocessor.kernel_name=augment-course --ExecutePreprocessor.timeout=1800 "$nb"
     done
-    "$venv/bin/python" -m pytest -q tests/test_notebook_hygiene.py ;;
+    "$venv/bin/python" -m pytest -q tests/test_notebook_hygiene.py tests/test_solutions.py ;;
 esac
