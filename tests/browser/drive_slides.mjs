@@ -254,6 +254,12 @@ try {
     const first = details.overflowing[0];
     await slidesPage.goto(slidesPage.url().replace(/#.*$/, `#/${first.id}`));
     await slidesPage.waitForSelector('.reveal.ready', { timeout: 60000 });
+    for (let i = 0; i < 40; i++) { // the failure screenshot shows that slide, at rest
+      const s = await settledState(slidesPage);
+      if (s && s.id === first.id) break;
+      await slidesPage.waitForTimeout(100);
+    }
+    await slidesPage.waitForTimeout(700);
     throw new CheckFailed(stage, `${details.overflowing.length} of ${details.slides} slides do not fit the ` +
       `${opts.width}x${opts.height} window: ` + details.overflowing.map((s) =>
       `${s.id} (content from y=${s.top} to y=${s.bottom}, x=${s.left} to ${s.right}` +
