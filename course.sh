@@ -5,7 +5,7 @@
 #   ./course.sh test         set everything up, then run every test (unit tests + all notebooks)
 #   ./course.sh regenerate   re-execute every notebook (lessons, then solutions) top to bottom and store its outputs
 #   ./course.sh setup        only set up: virtual environment, packages, Jupyter kernel, course data
-#   ./course.sh browser-test set up, then open notebook 01 in JupyterLab in headless Chromium and test the explorer
+#   ./course.sh browser-test set up, then test notebook 01's explorer and notebook 03 as slides in JupyterLab in headless Chromium
 #                            (installs Chromium and playwright-core first; screenshots go to screenshots/)
 #
 # Options (before or after the command):
