@@ -223,16 +223,3 @@ def labelled_images(folder: str | Path, class_names: tuple[str, ...] = HOTDOG_CL
         labels += [label] * len(good)
         bad += problems
     return paths_, np.asarray(labels, dtype="int32"), bad
-
-
-def load_image(path, size: int):
-    """Decode an image file to a float32 tensor (size, size, 3) of RGB values in 0..255 (bilinear resize).
-
-    Superseded by :func:`helpers.hotdog.load_image` (notebook 03, section 4; same result), which training and
-    ``helpers.classify`` use.  Nothing calls this one any more: ``tests/test_classify.py`` now imports that one.
-    """
-    import tensorflow as tf
-
-    image = tf.io.decode_image(tf.io.read_file(path), channels=3, expand_animations=False)
-    image = tf.image.resize(image, (size, size))
-    return tf.clip_by_value(image, 0.0, 255.0)
