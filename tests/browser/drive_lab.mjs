@@ -17,43 +17,15 @@
 // passed; 1: a check failed (stage and message say which); 2: the driver could not run (bad options, no browser).
 // The browser and its fresh profile folder are removed in `finally`, whatever happened.
 
-import { mkdtemp, mkdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { chromium } from 'playwright-core';
+import { CheckFailed, closeBrowser, launchBrowser, parseOptions, startRun } from './harness.mjs';
 
-const CHROMIUM_FLAGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-];
-
-class CheckFailed extends Error {
-  constructor(stage, message) { super(message); this.stage = stage; }
-}
-
-const opts = (() => {
-  try {
-    const o = JSON.parse(process.argv[2] ?? '');
-    for (const key of ['base', 'token', 'notebook', 'shots', 'name']) {
-      if (!o[key]) throw new Error(`missing option ${key}`);
-    }
-    return {
-      workspace: `test-${Date.now()}`, kernel: 'Python 3 (augment course)', slider: 'seed',
-      runTimeoutMs: 240000, widgetTimeoutMs: 30000, changeTimeoutMs: 60000, chromium: '/usr/bin/chromium', ...o,
-    };
-  } catch (err) {
-    console.log(JSON.stringify({ ok: false, stage: 'options', message: String(err) }));
-    process.exit(2);
-  }
-})();
-
-const started = Date.now();
-const timings = {};
-const screenshots = [];
-const details = { console_errors: [] };
+const opts = parseOptions({
+  workspace: `test-${Date.now()}`, kernel: 'Python 3 (augment course)', slider: 'seed',
+  runTimeoutMs: 240000, widgetTimeoutMs: 30000, changeTimeoutMs: 60000,
+});
+const run = startRun('drive_lab', opts);
+const { timings, screenshots, details, mark, log, shot } = run;
 let stage = 'launch';
-const mark = (name) => { timings[name] = Math.round((Date.now() - started) / 100) / 10; };
-const log = (msg) => process.stderr.write(`[drive_lab ${((Date.now() - started) / 1000).toFixed(1)}s] ${msg}\n`);
 
 // All queries are scoped to the visible notebook panel (the one we opened).
 const PANEL = '.jp-NotebookPanel:not(.lm-mod-hidden)';
@@ -131,32 +103,13 @@ async function bringIntoView(page, target) {
   log('warning: the cell did not settle in view; the screenshot may not show it');
 }
 
-async function shot(page, suffix) {
-  const file = path.join(opts.shots, `${opts.name}-${suffix}.png`);
-  await page.screenshot({ path: file });
-  screenshots.push(file);
-  log(`screenshot ${file}`);
-}
-
-let context;
-let profile;
+let browser;
 let page;
 let exitCode = 0;
 let result;
 try {
-  await mkdir(opts.shots, { recursive: true });
-  profile = await mkdtemp(path.join(tmpdir(), 'course-chromium-'));
-  // A persistent context on a new, empty folder is Chromium's --user-data-dir (Playwright sets the flag itself).
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: opts.chromium, headless: true, args: CHROMIUM_FLAGS,
-    viewport: { width: 1280, height: 1000 },
-  });
-  page = context.pages()[0] ?? await context.newPage();
-  page.on('pageerror', (err) => details.console_errors.push(`pageerror: ${err.message}`.slice(0, 300)));
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') details.console_errors.push(msg.text().slice(0, 300));
-  });
-  mark('browser_started');
+  browser = await launchBrowser(opts, run, { width: 1280, height: 1000 });
+  page = browser.page;
 
   stage = 'open';
   const url = `${opts.base}/lab/workspaces/${opts.workspace}/tree/${opts.notebook}?reset&token=${opts.token}`;
@@ -276,8 +229,7 @@ try {
     try { await shot(page, 'failure'); } catch { /* the page may be gone */ }
   }
 } finally {
-  try { if (context) await context.close(); } catch { /* already closed */ }
-  if (profile) await rm(profile, { recursive: true, force: true });
+  await closeBrowser(browser);
   mark('total');
 }
 console.log(JSON.stringify({ ...result, timings, screenshots, details }));

@@ -18,40 +18,12 @@
 // the key presses, details.overflowing the slides that do not fit. Exit 0: every check passed; 1: a check failed
 // (stage 'open', 'present' or 'fit'); 2: the driver could not run.
 
-import { mkdtemp, mkdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { chromium } from 'playwright-core';
+import { CheckFailed, closeBrowser, launchBrowser, parseOptions, startRun } from './harness.mjs';
 
-const CHROMIUM_FLAGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-];
-
-class CheckFailed extends Error {
-  constructor(stage, message) { super(message); this.stage = stage; }
-}
-
-const opts = (() => {
-  try {
-    const o = JSON.parse(process.argv[2] ?? '');
-    for (const key of ['base', 'token', 'notebook', 'shots', 'name']) {
-      if (!o[key]) throw new Error(`missing option ${key}`);
-    }
-    return { workspace: `slides-${Date.now()}`, chromium: '/usr/bin/chromium', width: 1280, height: 720, maxSteps: 600, ...o };
-  } catch (err) {
-    console.log(JSON.stringify({ ok: false, stage: 'options', message: String(err) }));
-    process.exit(2);
-  }
-})();
-
-const started = Date.now();
-const timings = {};
-const screenshots = [];
-const details = { console_errors: [] };
+const opts = parseOptions({ workspace: `slides-${Date.now()}`, width: 1280, height: 720, maxSteps: 600 });
+const run = startRun('drive_slides', opts);
+const { timings, screenshots, details, mark, log, listen } = run;
 let stage = 'launch';
-const mark = (name) => { timings[name] = Math.round((Date.now() - started) / 100) / 10; };
-const log = (msg) => process.stderr.write(`[drive_slides ${((Date.now() - started) / 1000).toFixed(1)}s] ${msg}\n`);
 
 // Where the slideshow is, and whether what the present slide shows fits the window. Positions are taken from the
 // layout (the slide's offset in Reveal's slide area plus each box's offset in the slide), so that a slide still
@@ -119,32 +91,17 @@ async function settledState(page) {
 }
 
 async function shot(page, suffix) {
-  await page.waitForTimeout(300);
-  const file = path.join(opts.shots, `${opts.name}-${suffix}.png`);
-  await page.screenshot({ path: file });
-  screenshots.push(file);
-  log(`screenshot ${file}`);
+  await page.waitForTimeout(300); // let a slide transition finish
+  await run.shot(page, suffix);
 }
 
-let context;
-let profile;
+let browser;
 let slidesPage;
 let exitCode = 0;
 let result;
 try {
-  await mkdir(opts.shots, { recursive: true });
-  profile = await mkdtemp(path.join(tmpdir(), 'course-chromium-'));
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: opts.chromium, headless: true, args: CHROMIUM_FLAGS,
-    viewport: { width: opts.width, height: opts.height },
-  });
-  const page = context.pages()[0] ?? await context.newPage();
-  const listen = (p) => {
-    p.on('pageerror', (err) => details.console_errors.push(`pageerror: ${err.message}`.slice(0, 300)));
-    p.on('console', (msg) => { if (msg.type() === 'error') details.console_errors.push(msg.text().slice(0, 300)); });
-  };
-  listen(page);
-  mark('browser_started');
+  browser = await launchBrowser(opts, run, { width: opts.width, height: opts.height });
+  const { context, page } = browser;
 
   stage = 'open';
   const url = `${opts.base}/lab/workspaces/${opts.workspace}/tree/${opts.notebook}?reset&token=${opts.token}`;
@@ -270,13 +227,12 @@ try {
 } catch (err) {
   exitCode = err instanceof CheckFailed || stage !== 'launch' ? 1 : 2;
   result = { ok: false, stage: err.stage ?? stage, message: String(err.message ?? err) };
-  const page = slidesPage ?? context?.pages()[0];
+  const page = slidesPage ?? browser?.page;
   if (page) {
     try { await shot(page, 'failure'); } catch { /* the page may be gone */ }
   }
 } finally {
-  try { if (context) await context.close(); } catch { /* already closed */ }
-  if (profile) await rm(profile, { recursive: true, force: true });
+  await closeBrowser(browser);
   mark('total');
 }
 // The RISE window logs the same few errors many times (ipywidgets' manager does not load there; MathJax 2 from a

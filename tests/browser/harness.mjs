@@ -1,0 +1,79 @@
+// What drive_lab.mjs and drive_slides.mjs share: reading the JSON options, the run's timings/log/screenshots,
+// starting Debian's headless Chromium on a fresh profile folder (and removing it whatever happened), recording
+// the pages' console errors, and the one JSON line each driver prints at the end.
+
+import { mkdtemp, mkdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+// Without the background-networking flags, Chromium's connections are refused by a closed network, many at a time.
+export const CHROMIUM_FLAGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+];
+
+export class CheckFailed extends Error {
+  constructor(stage, message) { super(message); this.stage = stage; }
+}
+
+// The options from argv[2] (JSON) over `defaults`; a missing required one prints the failure line and exits 2.
+export function parseOptions(defaults) {
+  try {
+    const o = JSON.parse(process.argv[2] ?? '');
+    for (const key of ['base', 'token', 'notebook', 'shots', 'name']) {
+      if (!o[key]) throw new Error(`missing option ${key}`);
+    }
+    return { chromium: '/usr/bin/chromium', ...defaults, ...o };
+  } catch (err) {
+    console.log(JSON.stringify({ ok: false, stage: 'options', message: String(err) }));
+    process.exit(2);
+  }
+}
+
+// One driver run: its timings (seconds since the start), log lines on stderr, screenshots and details.
+export function startRun(tag, opts) {
+  const started = Date.now();
+  const run = { timings: {}, screenshots: [], details: { console_errors: [] } };
+  run.mark = (name) => { run.timings[name] = Math.round((Date.now() - started) / 100) / 10; };
+  run.log = (msg) => process.stderr.write(`[${tag} ${((Date.now() - started) / 1000).toFixed(1)}s] ${msg}\n`);
+  run.shot = async (page, suffix) => {
+    const file = path.join(opts.shots, `${opts.name}-${suffix}.png`);
+    await page.screenshot({ path: file });
+    run.screenshots.push(file);
+    run.log(`screenshot ${file}`);
+  };
+  run.listen = (page) => {
+    page.on('pageerror', (err) => run.details.console_errors.push(`pageerror: ${err.message}`.slice(0, 300)));
+    page.on('console', (msg) => {
+      if (msg.type() === 'error') run.details.console_errors.push(msg.text().slice(0, 300));
+    });
+  };
+  return run;
+}
+
+// Chromium on a new, empty profile folder (a persistent context on it is Chromium's --user-data-dir; Playwright
+// sets the flag itself), with its first page listened to. Returns {context, profile, page}.
+export async function launchBrowser(opts, run, viewport) {
+  await mkdir(opts.shots, { recursive: true });
+  const profile = await mkdtemp(path.join(tmpdir(), 'course-chromium-'));
+  const browser = { profile };
+  try {
+    browser.context = await chromium.launchPersistentContext(profile, {
+      executablePath: opts.chromium, headless: true, args: CHROMIUM_FLAGS, viewport,
+    });
+  } catch (err) {
+    await rm(profile, { recursive: true, force: true });
+    throw err;
+  }
+  browser.page = browser.context.pages()[0] ?? await browser.context.newPage();
+  run.listen(browser.page);
+  run.mark('browser_started');
+  return browser;
+}
+
+// Close the browser and remove its profile folder, whatever state they are in.
+export async function closeBrowser(browser) {
+  try { if (browser?.context) await browser.context.close(); } catch { /* already closed */ }
+  if (browser?.profile) await rm(browser.profile, { recursive: true, force: true });
+}
