@@ -153,6 +153,11 @@ def repeated_folder(source: str | Path, copies: int, target: str | Path) -> int:
     return len(photos) * copies
 
 
+def _generator_steps(batches) -> int | None:
+    """Steps in one epoch of a Keras generator (it never ends by itself); None for a dataset, which does."""
+    return len(batches) if hasattr(batches, "on_epoch_end") else None
+
+
 def epoch_seconds(batches, epochs: int, warmup: int = 1) -> tuple[list[float], int]:
     """Time ``epochs`` full passes over ``batches`` after ``warmup`` untimed ones (notebook 04 section 4, benchmarks).
 
@@ -161,7 +166,7 @@ def epoch_seconds(batches, epochs: int, warmup: int = 1) -> tuple[list[float], i
     """
     if epochs < 1 or warmup < 0:
         raise ValueError(f"need epochs >= 1 and warmup >= 0, got {epochs} and {warmup}")
-    steps = len(batches) if hasattr(batches, "on_epoch_end") else None  # a Keras generator never ends
+    steps = _generator_steps(batches)
     times, images = [], 0
     for epoch in range(warmup + epochs):
         start, seen = time.perf_counter(), 0
@@ -184,7 +189,7 @@ def simulated_training_seconds(batches, step_seconds: float, steps: int | None =
     """
     if step_seconds < 0:
         raise ValueError(f"step_seconds must be >= 0, got {step_seconds}")
-    steps = steps if steps is not None else (len(batches) if hasattr(batches, "on_epoch_end") else None)
+    steps = steps if steps is not None else _generator_steps(batches)
     start = time.perf_counter()
     for step, _ in enumerate(batches):
         time.sleep(step_seconds)
