@@ -1,0 +1,331 @@
+"""Build the Chinese edition (notebooks/zh/) from the English notebooks and one translation file per notebook.
+
+    python tools/zh_edition.py build [NAME ...]   # write notebooks/zh/...; NAME: "01", "01_solutions", a stem
+    python tools/zh_edition.py check [NAME ...]   # change nothing; exit 1 if a translation is missing or stale,
+                                                  # or a Chinese notebook differs from what build would write
+    python tools/zh_edition.py todo NAME          # print the entries NAME still needs, ready to translate
+
+Why the edition is built rather than edited: the Chinese notebooks must run the same code and show the same
+outputs as the English ones, and a hand-kept copy drifts. So every code cell, its stored outputs and its metadata
+are copied from the English notebook, and only the Markdown cells come from a translation file. Identical code
+gives identical outputs, so CI need not execute the Chinese notebooks a second time.
+
+A translation file, ``notebooks/zh/translations/<English stem>.md``, holds one entry per Markdown cell of the
+English notebook, keyed by the cell's id and by a hash of the English text it translates::
+
+    <!-- cell 25a91da2 · en 3f0c9a1b2d4e -->
+    ## 学习目标
+
+    - 了解课程固定使用的 TensorFlow 和 Keras 版本……
+
+Text before the first entry is a preamble, ignored. When the English text of a cell changes, its hash no longer
+matches and the entry is *stale*: ``check`` names it, ``todo`` prints the new English text next to the old
+translation, and after updating the translation you write the new hash into the entry's header.
+
+The lesson notebooks' slide metadata is recomputed for the Chinese text by tools/slides.py's rules (Chinese
+lines wrap differently), so the Chinese decks fit the screen too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import hashlib
+import json
+import os
+import re
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import slides  # noqa: E402  (tools/slides.py, beside this file)
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = ROOT / "notebooks"
+ZH = NOTEBOOKS / "zh"
+TRANSLATIONS = ZH / "translations"
+
+HEADER = re.compile(r"^<!-- cell (?P<id>[A-Za-z0-9_-]+) · en (?P<hash>[0-9a-f]{12}) -->$")
+LOOKS_LIKE_HEADER = re.compile(r"^<!--\s*cell\b")
+CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+# Typesetting (see notebooks/zh/GLOSSARY.md): a Han character touching a Latin letter, a digit or a backtick.
+# Inline code, links' targets and HTML tags are left out before looking.
+UNSPACED = re.compile(r"[\u4e00-\u9fff][A-Za-z0-9`]|[A-Za-z0-9`][\u4e00-\u9fff]")
+NOT_PROSE = re.compile(r"```.*?```|`[^`\n]*`|\]\([^)]*\)|<[^>]+>|\$[^$\n]+\$", re.S)
+
+
+def source_hash(text: str) -> str:
+    """The hash a translation entry records: the first 12 hex digits of the English text's SHA-256."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+
+
+def cell_text(cell: dict) -> str:
+    source = cell.get("source", "")
+    return "".join(source) if isinstance(source, list) else source
+
+
+@dataclass(frozen=True)
+class Edition:
+    """One English notebook and what the Chinese edition makes of it."""
+
+    english: Path
+
+    @property
+    def stem(self) -> str:
+        return self.english.stem
+
+    @property
+    def is_lesson(self) -> bool:
+        return self.english.parent == NOTEBOOKS
+
+    @property
+    def translation(self) -> Path:
+        return TRANSLATIONS / f"{self.stem}.md"
+
+    @property
+    def chinese(self) -> Path:
+        return (ZH if self.is_lesson else ZH / "solutions") / self.english.name
+
+
+def editions() -> list[Edition]:
+    """Every numbered English notebook: the lessons, then their worked solutions."""
+    lessons = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+    solutions = sorted((NOTEBOOKS / "solutions").glob("[0-9][0-9]_*_solutions.ipynb"))
+    return [Edition(path) for path in lessons + solutions]
+
+
+def select(names: list[str]) -> list[Edition]:
+    """The editions that NAMES pick ("01", "01_solutions", a stem or a path); every one when NAMES is empty."""
+    every = editions()
+    if not names:
+        return every
+    chosen = []
+    for name in names:
+        stem = Path(name).stem
+        if re.fullmatch(r"\d\d", stem):
+            matches = [e for e in every if e.is_lesson and e.stem.startswith(stem + "_")]
+        elif re.fullmatch(r"\d\d_solutions", stem):
+            matches = [e for e in every if not e.is_lesson and e.stem.startswith(stem[:3])]
+        else:
+            matches = [e for e in every if e.stem == stem]
+        if not matches:
+            raise SystemExit(f"error: no English notebook matches {name!r}; give 01, 01_solutions or one of: "
+                             + ", ".join(e.stem for e in every))
+        chosen += [m for m in matches if m not in chosen]
+    return chosen
+
+
+# ---- Translation files ----------------------------------------------------------------------------------------
+
+@dataclass
+class Entry:
+    cell_id: str
+    english_hash: str
+    text: str
+    line: int
+
+
+def parse_translation(text: str, name: str = "translation") -> tuple[dict[str, Entry], list[str]]:
+    """The entries of a translation file by cell id, and what is wrong with the file itself."""
+    entries: dict[str, Entry] = {}
+    problems: list[str] = []
+    current: Entry | None = None
+    body: list[str] = []
+
+    def close() -> None:
+        if current is not None:
+            current.text = "\n".join(body).strip("\n")
+            if current.cell_id in entries:
+                problems.append(f"{name}:{current.line}: cell {current.cell_id} has two entries")
+            entries[current.cell_id] = current
+
+    for number, line in enumerate(text.splitlines(), start=1):
+        match = HEADER.match(line)
+        if match:
+            close()
+            current, body = Entry(match["id"], match["hash"], "", number), []
+        elif LOOKS_LIKE_HEADER.match(line):
+            problems.append(f"{name}:{number}: malformed entry header {line!r}; "
+                            "write it as <!-- cell ID · en HASH --> (HASH: 12 hex digits)")
+        elif current is not None:
+            body.append(line)
+    close()
+    return entries, problems
+
+
+def typesetting_problems(text: str) -> list[str]:
+    """Places where a Han character touches a Latin letter, a digit or a backtick (GLOSSARY.md, 排版约定)."""
+    prose = NOT_PROSE.sub(lambda m: "`" + " " * (len(m.group()) - 2) + "`" if m.group().startswith("`")
+                          else " " * len(m.group()), text)
+    found = []
+    for match in UNSPACED.finditer(prose):
+        start = max(0, match.start() - 8)
+        found.append(text[start:match.end() + 8].replace("\n", " "))
+    return found
+
+
+def translation_problems(edition: Edition, english: dict | None = None) -> list[str]:
+    """What keeps ``edition`` from being built: missing, stale, orphaned or untranslated entries."""
+    english = english or load(edition.english)
+    name = edition.translation.relative_to(ROOT).as_posix()
+    if not edition.translation.exists():
+        return [f"{name} is missing: run `python tools/zh_edition.py todo {edition.stem}` to start it"]
+    entries, problems = parse_translation(edition.translation.read_text(encoding="utf-8"), name)
+    markdown_ids = []
+    for cell in english["cells"]:
+        if cell["cell_type"] != "markdown":
+            continue
+        cell_id = cell["id"]
+        markdown_ids.append(cell_id)
+        entry = entries.get(cell_id)
+        first = cell_text(cell).split("\n", 1)[0][:60]
+        if entry is None:
+            problems.append(f"{name}: no translation of cell {cell_id} ({first!r})")
+        elif entry.english_hash != source_hash(cell_text(cell)):
+            problems.append(f"{name}:{entry.line}: cell {cell_id} ({first!r}) is stale: the English text changed "
+                            f"(hash {source_hash(cell_text(cell))}, the entry has {entry.english_hash})")
+        elif not CJK.search(entry.text):
+            problems.append(f"{name}:{entry.line}: cell {cell_id} is not translated (no Chinese in it)")
+        else:
+            problems += [f"{name}:{entry.line}: cell {cell_id}: put a space between Chinese and {snippet!r}"
+                         for snippet in typesetting_problems(entry.text)]
+    for cell_id, entry in entries.items():
+        if cell_id not in markdown_ids:
+            problems.append(f"{name}:{entry.line}: cell {cell_id} is not a Markdown cell of "
+                            f"{edition.english.relative_to(ROOT).as_posix()} (removed? delete the entry)")
+    return problems
+
+
+# ---- Building -------------------------------------------------------------------------------------------------
+
+def load(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def dump(notebook: dict) -> str:
+    """The notebook as nbformat writes it (sorted keys, one-space indent, UTF-8 kept)."""
+    return json.dumps(notebook, indent=1, ensure_ascii=False, sort_keys=True) + "\n"
+
+
+def as_source(text: str) -> list[str]:
+    return text.splitlines(keepends=True)
+
+
+def build_notebook(edition: Edition, english: dict | None = None) -> dict:
+    """The Chinese notebook: the English one with every Markdown cell replaced by its translation."""
+    english = english or load(edition.english)
+    problems = translation_problems(edition, english)
+    if problems:
+        raise ValueError("\n".join(problems))
+    entries, _ = parse_translation(edition.translation.read_text(encoding="utf-8"))
+    chinese = copy.deepcopy(english)
+    for cell in chinese["cells"]:
+        if cell["cell_type"] == "markdown":
+            cell["source"] = as_source(entries[cell["id"]].text)
+    chinese["metadata"]["zh_edition"] = {
+        "built_from": os.path.relpath(edition.english, edition.chinese.parent).replace(os.sep, "/"),
+        "translation": os.path.relpath(edition.translation, edition.chinese.parent).replace(os.sep, "/"),
+        "note": "由 tools/zh_edition.py 生成,不要直接编辑:请改翻译文件,再运行 python tools/zh_edition.py build",
+    }
+    if edition.is_lesson:
+        chinese = slides.with_slides(chinese)
+    return chinese
+
+
+def write_atomically(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as sink:
+            sink.write(text)
+        os.replace(temporary, path)
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+
+
+def check_problems(edition: Edition) -> list[str]:
+    """Everything ``check`` reports for one notebook (empty: the Chinese notebook is current)."""
+    english = load(edition.english)
+    problems = translation_problems(edition, english)
+    if problems:
+        return problems
+    name = edition.chinese.relative_to(ROOT).as_posix()
+    if not edition.chinese.exists():
+        return [f"{name} is missing: run `python tools/zh_edition.py build {edition.stem}`"]
+    have, want = load(edition.chinese), build_notebook(edition, english)
+    if have == want:
+        return []
+    found = []
+    if len(have.get("cells", [])) != len(want["cells"]):
+        found.append(f"{name} has {len(have.get('cells', []))} cells, the English notebook "
+                     f"{len(want['cells'])}")
+    for index, (got, wanted) in enumerate(zip(have.get("cells", []), want["cells"])):
+        if got != wanted:
+            kind = wanted["cell_type"]
+            what = ("its code or stored outputs differ from the English notebook's" if kind == "code"
+                    else "it differs from its translation")
+            found.append(f"{name}: cell {index} ({kind}, id {wanted.get('id')}): {what}")
+    if have.get("metadata") != want["metadata"]:
+        found.append(f"{name}: notebook metadata differs from the English notebook's")
+    return (found or [f"{name} differs from what the build writes"]) + [
+        f"rebuild it: python tools/zh_edition.py build {edition.stem}"]
+
+
+def todo(edition: Edition) -> str:
+    """The entries ``edition`` still needs, each with the English text to translate (and any old translation)."""
+    english = load(edition.english)
+    entries: dict[str, Entry] = {}
+    if edition.translation.exists():
+        entries, _ = parse_translation(edition.translation.read_text(encoding="utf-8"))
+    parts = []
+    for cell in english["cells"]:
+        if cell["cell_type"] != "markdown":
+            continue
+        text, old = cell_text(cell), entries.get(cell["id"])
+        if old is not None and old.english_hash == source_hash(text) and CJK.search(old.text):
+            continue
+        note = "" if old is None else f"\n<!-- the old translation, of an earlier English text:\n{old.text}\n-->"
+        parts.append(f"<!-- cell {cell['id']} · en {source_hash(text)} -->\n{text}{note}\n")
+    return "\n".join(parts)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("command", choices=["build", "check", "todo"])
+    parser.add_argument("names", nargs="*", help="01, 01_solutions, a stem or a path (default: every notebook)")
+    args = parser.parse_args(argv)
+    chosen = select(args.names)
+    if args.command == "todo":
+        for edition in chosen:
+            sys.stdout.write(todo(edition))
+        return 0
+    failed = 0
+    for edition in chosen:
+        if args.command == "check":
+            problems = check_problems(edition)
+            for problem in problems:
+                print(problem)
+            failed += bool(problems)
+            continue
+        problems = translation_problems(edition)
+        if problems:
+            print("\n".join(problems))
+            print(f"{edition.chinese.relative_to(ROOT).as_posix()}: not written (fix the translation first)")
+            failed += 1
+            continue
+        text = dump(build_notebook(edition))
+        if edition.chinese.exists() and edition.chinese.read_text(encoding="utf-8") == text:
+            print(f"{edition.chinese.relative_to(ROOT).as_posix()}: unchanged")
+        else:
+            write_atomically(edition.chinese, text)
+            print(f"{edition.chinese.relative_to(ROOT).as_posix()}: written")
+    if failed:
+        print(f"{failed} of {len(chosen)} notebooks need work", file=sys.stderr)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
