@@ -11,7 +11,8 @@ that is needed.
 The rules (``slide_types``), for JupyterLab-RISE's Reveal.js deck at 1280x720:
 
 - the H1 cell is the title slide; ``## Learning objectives`` is a slide;
-- ``## Setup`` (``## 准备工作``) goes into the speaker notes and the setup code cells under it are skipped (boilerplate);
+- ``## Setup`` (``## 准备工作``) goes into the speaker notes and the setup code cells under it are skipped
+  (boilerplate);
 - every other ``##`` heading starts a slide and every ``###`` heading a sub-slide; a markdown cell without a
   heading is a new idea and starts a sub-slide;
 - a code cell joins the slide before it as a fragment (it appears on the next key press, with its output), when

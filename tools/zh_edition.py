@@ -262,7 +262,7 @@ def check_problems(edition: Edition) -> list[str]:
     if len(have.get("cells", [])) != len(want["cells"]):
         found.append(f"{name} has {len(have.get('cells', []))} cells, the English notebook "
                      f"{len(want['cells'])}")
-    for index, (got, wanted) in enumerate(zip(have.get("cells", []), want["cells"])):
+    for index, (got, wanted) in enumerate(zip(have.get("cells", []), want["cells"], strict=False)):
         if got != wanted:
             kind = wanted["cell_type"]
             what = ("its code or stored outputs differ from the English notebook's" if kind == "code"

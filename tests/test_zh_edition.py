@@ -1,0 +1,341 @@
+"""The Chinese edition (notebooks/zh/) stays in sync with the English notebooks, by construction and by test.
+
+tools/zh_edition.py builds each Chinese notebook from its English notebook (code cells and stored outputs
+copied) and a translation file keyed by cell id and by a hash of the English text. These tests fail when an
+English Markdown cell has no translation, when a translation is stale (the English text changed after it was
+translated), when a Chinese notebook's code or outputs differ from the English ones, and when the translations
+break the glossary's terms (notebooks/zh/GLOSSARY.md), the typesetting rule, a link or a number.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+from helpers.paths import PROJECT_ROOT
+
+sys.path.insert(0, str(PROJECT_ROOT / "tests"))
+from test_notebook_prose import known_values, unsupported  # noqa: E402
+
+
+def _load_tool():
+    spec = importlib.util.spec_from_file_location("zh_edition", PROJECT_ROOT / "tools" / "zh_edition.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["zh_edition"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+zh = _load_tool()
+EDITIONS = zh.editions()
+IDS = [edition.stem for edition in EDITIONS]
+GLOSSARY = PROJECT_ROOT / "notebooks" / "zh" / "GLOSSARY.md"
+LINK = re.compile(r"\]\(([^)\s]+)\)")
+HAN = re.compile(r"[\u4e00-\u9fff]")
+ENGLISH_WORD = re.compile(r"\b[A-Za-z]{3,}\b")
+
+
+def load(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def markdown_cells(notebook: dict) -> list[dict]:
+    return [cell for cell in notebook["cells"] if cell["cell_type"] == "markdown"]
+
+
+def chinese(edition) -> dict:
+    if not edition.chinese.exists():
+        pytest.fail(f"{edition.chinese.relative_to(PROJECT_ROOT)} is missing: translate "
+                    f"{edition.english.relative_to(PROJECT_ROOT)} (python tools/zh_edition.py todo {edition.stem})")
+    return load(edition.chinese)
+
+
+# ---- In sync with the English notebooks ---------------------------------------------------------------------
+
+def test_every_numbered_notebook_and_its_solutions_have_an_edition():
+    lessons = [e for e in EDITIONS if e.is_lesson]
+    assert len(lessons) >= 5 and len(EDITIONS) == 2 * len(lessons), IDS
+
+
+@pytest.mark.parametrize("edition", EDITIONS, ids=IDS)
+def test_the_chinese_notebook_is_built_from_current_translations(edition):
+    problems = zh.check_problems(edition)
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("edition", EDITIONS, ids=IDS)
+def test_code_cells_and_their_outputs_are_the_english_ones(edition):
+    english, translated = load(edition.english), chinese(edition)
+    assert [c["id"] for c in translated["cells"]] == [c["id"] for c in english["cells"]], "cells differ"
+    for mine, theirs in zip(translated["cells"], english["cells"], strict=True):
+        if theirs["cell_type"] == "code":
+            assert mine == theirs, f"code cell {theirs['id']} differs from the English notebook's"
+
+
+def test_nothing_in_the_chinese_edition_lacks_an_english_original():
+    zh_dir = PROJECT_ROOT / "notebooks" / "zh"
+    expected = {e.chinese for e in EDITIONS} | {e.translation for e in EDITIONS}
+    found = set(zh_dir.glob("*.ipynb")) | set((zh_dir / "solutions").glob("*.ipynb")) | set(
+        (zh_dir / "translations").glob("*.md"))
+    assert not found - expected, f"no English notebook for: {sorted(str(p) for p in found - expected)}"
+
+
+@pytest.mark.parametrize("edition", EDITIONS, ids=IDS)
+def test_every_markdown_cell_is_in_chinese(edition):
+    """Prose (code spans, links and HTML left out) has more Han characters than English words in every cell."""
+    problems = []
+    for cell in markdown_cells(chinese(edition)):
+        prose = zh.NOT_PROSE.sub(" ", zh.cell_text(cell))
+        han, words = len(HAN.findall(prose)), len(ENGLISH_WORD.findall(prose))
+        if han < words:
+            problems.append(f"cell {cell['id']}: {han} Han characters, {words} English words")
+    assert not problems, f"{edition.chinese.name}: cells still mostly in English: " + "; ".join(problems)
+
+
+@pytest.mark.parametrize("edition", EDITIONS, ids=IDS)
+def test_every_decimal_in_the_chinese_prose_was_printed_or_set_by_a_cell(edition):
+    notebook = chinese(edition)
+    values = known_values(notebook)
+    problems = [f"cell {cell['id']} quotes {', '.join(missing)}" for cell in markdown_cells(notebook)
+                if (missing := unsupported(zh.cell_text(cell), values))]
+    assert not problems, f"{edition.chinese.name}: numbers no cell prints or sets: " + "; ".join(problems)
+
+
+# ---- The shape of a lesson, and its links ---------------------------------------------------------------------
+
+def headings(notebook: dict) -> list[tuple[int, str, str]]:
+    found = []
+    for cell in markdown_cells(notebook):
+        in_code = False
+        for line in zh.cell_text(cell).splitlines():
+            in_code ^= line.startswith("```")
+            if not in_code and (match := re.match(r"(#{1,6})\s+(.*)", line)):
+                found.append((len(match[1]), match[2].strip(), cell["id"]))
+    return found
+
+
+@pytest.mark.parametrize("edition", [e for e in EDITIONS if e.is_lesson], ids=[e.stem for e in EDITIONS if e.is_lesson])
+def test_a_chinese_lesson_has_the_course_shape(edition):
+    found = headings(chinese(edition))
+    assert [level for level, _, _ in found].count(1) == 1 and found[0][0] == 1, "one H1, first"
+    titles = [title for level, title, _ in found if level == 2]
+    for required in ("学习目标", "准备工作", "总结", "练习"):
+        assert any(title.startswith(required) for title in titles), f"no '## {required}' heading"
+    assert titles[0].startswith("学习目标"), "learning objectives come first"
+
+
+@pytest.mark.parametrize("edition", [e for e in EDITIONS if not e.is_lesson],
+                         ids=[e.stem for e in EDITIONS if not e.is_lesson])
+def test_chinese_solutions_head_each_exercise_as_lianxi_n(edition):
+    english = {cell_id: title for level, title, cell_id in headings(load(edition.english)) if level == 2}
+    translated = {cell_id: title for level, title, cell_id in headings(chinese(edition)) if level == 2}
+    for cell_id, title in english.items():
+        if match := re.match(r"Exercise (\d+)", title):
+            got = translated.get(cell_id, "")
+            assert re.match(rf"练习 {match[1]}\b", got), f"cell {cell_id}: '## {title}' became '## {got}'"
+
+
+def link_problems(path: Path, notebook: dict) -> list[str]:
+    """Relative links that lead nowhere, and links into a notebook by anything but ``#cell-id=``."""
+    problems = []
+    for cell in markdown_cells(notebook):
+        for target in LINK.findall(zh.cell_text(cell)):
+            if re.match(r"[a-z]+:", target):
+                continue
+            file_part, _, fragment = target.partition("#")
+            destination = (path.parent / file_part).resolve() if file_part else path
+            if not destination.exists():
+                problems.append(f"cell {cell['id']}: {target} does not exist")
+                continue
+            if fragment and destination.suffix == ".ipynb":
+                if not fragment.startswith("cell-id="):
+                    problems.append(f"cell {cell['id']}: {target}: link a notebook's cell as #cell-id=ID "
+                                    "(JupyterLab does not resolve anchors made of Chinese headings)")
+                elif fragment[len("cell-id="):] not in [c["id"] for c in load(destination)["cells"]]:
+                    problems.append(f"cell {cell['id']}: {target}: no such cell in {destination.name}")
+    return problems
+
+
+@pytest.mark.parametrize("edition", EDITIONS, ids=IDS)
+def test_links_in_the_chinese_edition_lead_somewhere(edition):
+    problems = link_problems(edition.chinese, chinese(edition))
+    assert not problems, f"{edition.chinese.name}: " + "; ".join(problems)
+
+
+@pytest.mark.parametrize("edition", [e for e in EDITIONS if e.is_lesson], ids=[e.stem for e in EDITIONS if e.is_lesson])
+def test_each_exercise_links_to_its_chinese_solution(edition):
+    notebook = chinese(edition)
+    exercises = next(zh.cell_text(c) for c in markdown_cells(notebook)
+                     if re.match(r"##\s*练习", zh.cell_text(c).lstrip()))
+    solutions = edition.chinese.parent / "solutions" / f"{edition.stem}_solutions.ipynb"
+    cells = {c["id"]: zh.cell_text(c) for c in load(solutions)["cells"]} if solutions.exists() else {}
+    items = re.findall(r"^(\d+)\.\s(.*?)(?=^\d+\.\s|\Z)", exercises, re.M | re.S)
+    assert items, "the exercises are a numbered list"
+    for number, item in items:
+        target = f"solutions/{solutions.name}#cell-id="
+        ids = re.findall(re.escape(target) + r"([A-Za-z0-9_-]+)", item)
+        assert ids, f"exercise {number} does not link {target}ID"
+        assert cells.get(ids[0], "").lstrip().startswith(f"## 练习 {number}"), (
+            f"exercise {number} links cell {ids[0]}, which does not open with '## 练习 {number}'")
+
+
+# ---- One glossary, used consistently --------------------------------------------------------------------------
+
+def glossary_rows() -> list[dict[str, list[str] | str]]:
+    """The glossary's term rows: English, preferred terms, synonyms and terms not to use."""
+    rows = []
+    for line in GLOSSARY.read_text(encoding="utf-8").splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if not line.startswith("|") or len(cells) != 5 or cells[0] in ("English", "---"):
+            continue
+        terms = lambda text: [t.strip() for t in re.split(r"[、,,]", text) if t.strip()]  # noqa: E731
+        rows.append({"english": cells[0], "preferred": terms(re.sub(r"[((].*?[))]", "", cells[1])),
+                     "synonyms": terms(cells[2]), "avoid": terms(cells[3])})
+    return rows
+
+
+def term_problems(text: str, rows: list[dict]) -> list[str]:
+    """Paragraphs that use a term the glossary avoids, or a synonym without the preferred term beside it."""
+    problems = []
+    for paragraph in re.split(r"\n\s*\n", text):
+        for row in rows:
+            for term in row["avoid"]:
+                if term in paragraph:
+                    problems.append(f"'{term}' (the glossary says {'/'.join(row['preferred'])}): "
+                                    f"{paragraph.strip()[:70]!r}")
+            for term in row["synonyms"]:
+                if term in paragraph and not any(p in paragraph for p in row["preferred"]):
+                    problems.append(f"'{term}' without the preferred '{row['preferred'][0]}' in the same paragraph: "
+                                    f"{paragraph.strip()[:70]!r}")
+    return problems
+
+
+def chinese_texts() -> dict[str, str]:
+    """Every Chinese text of the course but the glossary: translations, and the Chinese parts of README/TEACHING."""
+    texts = {e.translation.name: e.translation.read_text(encoding="utf-8")
+             for e in EDITIONS if e.translation.exists()}
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    texts["README.md (中文)"] = readme.split("## 快速开始(中文)", 1)[1].split("## For contributors", 1)[0]
+    teaching = (PROJECT_ROOT / "TEACHING.md").read_text(encoding="utf-8")
+    texts["TEACHING.md (中文)"] = teaching[teaching.index("教师指南"):] if "教师指南" in teaching else ""
+    for e in EDITIONS:  # Chinese words left in the English notebooks (e.g. headings' glosses)
+        texts[e.english.name] = "\n\n".join(zh.cell_text(c) for c in markdown_cells(load(e.english)))
+    return texts
+
+
+def test_the_glossary_names_the_courses_terms():
+    rows = glossary_rows()
+    preferred = {term for row in rows for term in row["preferred"]}
+    for term in ("图像增广", "讲义", "微调", "迁移学习", "特征提取", "冻结", "批量归一化", "零样本", "预取"):
+        assert term in preferred, f"the glossary has no row preferring {term}"
+    image_augmentation = next(row for row in rows if row["english"] == "image augmentation")
+    assert image_augmentation["synonyms"] == ["图像增强"]
+    assert "教材" in next(row for row in rows if "讲义" in row["preferred"])["avoid"]
+
+
+@pytest.mark.parametrize("name", sorted(chinese_texts()))
+def test_chinese_texts_use_the_glossarys_terms(name):
+    problems = term_problems(chinese_texts()[name], glossary_rows())
+    assert not problems, f"{name}: " + "; ".join(problems)
+
+
+def test_the_term_check_can_fail():
+    rows = glossary_rows()
+    assert term_problems("本节按照教材的顺序讲。", rows), "教材 must be reported"
+    assert term_problems("图像增强是常用的方法。", rows), "a synonym alone must be reported"
+    assert not term_problems("图像增广(也叫图像增强)是常用的方法。", rows)
+    assert not term_problems("本节按照讲义的顺序讲。", rows)
+
+
+# ---- Tests of the sync tests: a tiny course in a temporary folder ----------------------------------------------
+
+@pytest.fixture
+def tiny_course(tmp_path, monkeypatch):
+    """A course with one English lesson (a heading cell, a code cell) and a complete translation of it."""
+    notebooks = tmp_path / "notebooks"
+    monkeypatch.setattr(zh, "ROOT", tmp_path)
+    monkeypatch.setattr(zh, "NOTEBOOKS", notebooks)
+    monkeypatch.setattr(zh, "ZH", notebooks / "zh")
+    monkeypatch.setattr(zh, "TRANSLATIONS", notebooks / "zh" / "translations")
+    english = {
+        "cells": [
+            {"cell_type": "markdown", "id": "title", "metadata": {}, "source": ["# 07 · A tiny lesson\n", "\n",
+                                                                                "It flips a cat."]},
+            {"cell_type": "code", "id": "flip", "metadata": {}, "execution_count": 1, "source": ["print(0.5)"],
+             "outputs": [{"name": "stdout", "output_type": "stream", "text": ["0.5\n"]}]},
+        ],
+        "metadata": {"kernelspec": {"name": "augment-course"}}, "nbformat": 4, "nbformat_minor": 5,
+    }
+    (notebooks / "zh" / "translations").mkdir(parents=True)
+    (notebooks / "solutions").mkdir()
+    path = notebooks / "07_tiny.ipynb"
+    path.write_text(zh.dump(english))
+    translation = notebooks / "zh" / "translations" / "07_tiny.md"
+    header = f"<!-- cell title · en {zh.source_hash(zh.cell_text(english['cells'][0]))} -->"
+    translation.write_text(f"<!-- 07_tiny 的中文译文 -->\n{header}\n# 07 · 一个小课\n\n它把猫翻转过来,概率 0.5。\n")
+    [edition] = zh.editions()
+    assert zh.main(["build", "07"]) == 0
+    return edition, english, translation
+
+
+def test_a_built_edition_passes_the_check(tiny_course):
+    edition, _, _ = tiny_course
+    assert zh.check_problems(edition) == []
+    built = load(edition.chinese)
+    assert zh.cell_text(built["cells"][0]) == "# 07 · 一个小课\n\n它把猫翻转过来,概率 0.5。"
+    assert built["cells"][1]["outputs"][0]["text"] == ["0.5\n"]
+
+
+def test_a_changed_english_text_makes_its_translation_stale(tiny_course):
+    edition, english, _ = tiny_course
+    english["cells"][0]["source"][-1] = "It flips a dog."
+    edition.english.write_text(zh.dump(english))
+    problems = zh.check_problems(edition)
+    assert any("cell title" in p and "stale" in p for p in problems), problems
+    assert zh.main(["build", "07"]) == 1, "build refuses a stale translation"
+
+
+def test_a_new_english_cell_without_a_translation_is_reported(tiny_course):
+    edition, english, _ = tiny_course
+    english["cells"].append({"cell_type": "markdown", "id": "more", "metadata": {}, "source": ["## Summary"]})
+    edition.english.write_text(zh.dump(english))
+    assert any("no translation of cell more" in p for p in zh.check_problems(edition))
+    assert "<!-- cell more · en " in zh.todo(edition) and "## Summary" in zh.todo(edition)
+
+
+def test_a_hand_edited_code_cell_in_the_chinese_notebook_is_reported(tiny_course):
+    edition, _, _ = tiny_course
+    built = load(edition.chinese)
+    built["cells"][1]["source"] = ["print(0.9)"]
+    edition.chinese.write_text(zh.dump(built))
+    problems = zh.check_problems(edition)
+    assert any("cell 1 (code" in p and "differ from the English" in p for p in problems), problems
+
+
+def test_untranslated_orphaned_and_unspaced_entries_are_reported(tiny_course):
+    edition, english, translation = tiny_course
+    header = f"<!-- cell title · en {zh.source_hash(zh.cell_text(english['cells'][0]))} -->"
+    translation.write_text(f"{header}\n# 07 · A tiny lesson\n<!-- cell gone · en 000000000000 -->\n旧的\n")
+    problems = zh.translation_problems(edition)
+    assert any("not translated" in p for p in problems) and any("cell gone" in p for p in problems), problems
+    translation.write_text(f"{header}\n# 07 · 一个小课\n\n概率为0.5。\n")
+    assert any("space between Chinese" in p for p in zh.translation_problems(edition))
+    translation.write_text("<!-- cell title en 1234 -->\n# 07 · 一个小课\n")
+    assert any("malformed entry header" in p for p in zh.translation_problems(edition))
+
+
+def test_the_link_check_can_fail(tmp_path):
+    lesson = tmp_path / "01_x.ipynb"
+    (tmp_path / "solutions").mkdir()
+    (tmp_path / "solutions" / "01_x_solutions.ipynb").write_text(json.dumps(
+        {"cells": [{"cell_type": "markdown", "id": "ex1", "source": "## 练习 1"}]}))
+    cell = {"cell_type": "markdown", "id": "c", "source": (
+        "[好](solutions/01_x_solutions.ipynb#cell-id=ex1) [坏](solutions/01_x_solutions.ipynb#练习-1) "
+        "[无](solutions/01_x_solutions.ipynb#cell-id=nope) [丢](../README.md)")}
+    problems = link_problems(lesson, {"cells": [cell]})
+    assert len(problems) == 3 and "#cell-id=ID" in problems[0] and "no such cell" in problems[1], problems
