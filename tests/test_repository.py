@@ -28,7 +28,7 @@ def test_readme_quick_start_is_two_commands_and_ci_runs_the_test_one():
 
 
 def test_readme_has_chinese_quick_start_and_troubleshooting():
-    assert "## 快速开始(中文)" in readme() and "## 常见问题(中文)" in readme()
+    assert "## 快速开始（中文）" in readme() and "## 常见问题（中文）" in readme()
 
 
 def test_every_notebook_is_in_the_course_map():

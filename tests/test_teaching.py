@@ -112,7 +112,7 @@ def test_each_chinese_section_covers_goals_time_cells_points_and_prompts(number:
 
 def test_the_readme_links_the_guide_in_both_languages():
     readme = PROJECT_ROOT / "README.md"
-    english, chinese = readme.read_text().split("## 快速开始(中文)", 1)
+    english, chinese = readme.read_text().split("## 快速开始（中文）", 1)
     assert "](TEACHING.md" in english, "README's English part does not link TEACHING.md"
     assert "](TEACHING.md" in chinese, "README's Chinese part does not link TEACHING.md"
 
@@ -129,7 +129,7 @@ def test_the_check_reports_a_made_up_number():
     assert unsupported_numbers(guide) == []  # the guide as it is passes ...
     english = guide.replace("**Discussion prompts.**", "**Discussion prompts.** It scored 0.937 once.", 1)
     assert unsupported_numbers(english) == ["notebook 00 (en): 0.937"]
-    chinese = guide.replace("- **讨论题**:", "- **讨论题**:准确率0.937。", 1)
+    chinese = guide.replace("- **讨论题**：", "- **讨论题**：准确率0.937。", 1)
     assert unsupported_numbers(chinese) == ["notebook 00 (zh): 0.937"]
     general = guide.replace("## Before class: a checklist", "## Before class: a checklist\n\nIt takes 12.34 s.", 1)
     assert unsupported_numbers(general) == ["general text: 12.34"]

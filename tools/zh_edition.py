@@ -4,6 +4,7 @@
     python tools/zh_edition.py check [NAME ...]   # change nothing; exit 1 if a translation is missing or stale,
                                                   # or a Chinese notebook differs from what build would write
     python tools/zh_edition.py todo NAME          # print the entries NAME still needs, ready to translate
+    python tools/zh_edition.py tidy [NAME ...]    # full-width punctuation, one line per Chinese paragraph
 
 Why the edition is built rather than edited: the Chinese notebooks must run the same code and show the same
 outputs as the English ones, and a hand-kept copy drifts. So every code cell, its stored outputs and its metadata
@@ -155,6 +156,92 @@ def parse_translation(text: str, name: str = "translation") -> tuple[dict[str, E
     return entries, problems
 
 
+# ---- Chinese typesetting: full-width punctuation, no line break inside a Chinese sentence ---------------------
+
+FULL_WIDTH = {",": "，", ":": "：", ";": "；", "?": "？", "!": "！"}
+CHINESE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\u3000-\u303f\uff01-\uff1f（）“”‘’《》、—…]")
+# What punctuation rules leave alone: code, maths, link targets, URLs, HTML (and comments), digit groups.
+VERBATIM = re.compile(r"```.*?```|`[^`\n]*`|\$[^$\n]+\$|\]\([^)]*\)|<[^>\n]*>|https?://\S+|\d[,:]\d", re.S)
+BLOCK_START = re.compile(r"\s*(?:[-*+]\s|\d+\.\s|#|\||>|```|<!--)")
+
+
+def _mask(text: str) -> str:
+    """``text`` with every verbatim span replaced by NUL characters of the same length."""
+    return VERBATIM.sub(lambda m: "\0" * len(m.group()), text)
+
+
+def _neighbour(text: str, index: int, step: int) -> str:
+    """The character next to ``index`` in direction ``step``, looking past emphasis markers."""
+    index += step
+    while 0 <= index < len(text) and text[index] in "*_":
+        index += step
+    return text[index] if 0 <= index < len(text) else ""
+
+
+def _half_width_places(masked: str) -> list[int]:
+    """Indexes of ASCII punctuation that touches Chinese text (so should be full-width)."""
+    places = []
+    for index, char in enumerate(masked):
+        if char in FULL_WIDTH and any(CHINESE.match(_neighbour(masked, index, step)) for step in (-1, 1)):
+            places.append(index)
+    for match in re.finditer(r"\(([^()\n]*)\)", masked):
+        # a Chinese aside, not a call or a formula such as sin(x), P(hot dog) or (−z, z)
+        inside, before = match[1], _neighbour(masked, match.start(), -1)
+        if (CJK.search(inside) or CJK.match(before)) and not re.match(r"[A-Za-z0-9]", before):
+            places += [match.start(), match.end() - 1]
+    return sorted(places)
+
+
+def _broken_lines(text: str) -> list[int]:
+    """Indexes of newlines that split a Chinese sentence (a browser shows them as a stray space)."""
+    masked, found = _mask(text), []
+    for match in re.finditer(r"\n", masked):
+        rest = masked[match.end():].split("\n", 1)[0]
+        if (match.start() > 0 and CHINESE.match(masked[match.start() - 1]) and rest.strip()
+                and CHINESE.match(rest.lstrip()[0]) and not BLOCK_START.match(rest)):
+            found.append(match.start())
+    return found
+
+
+def tidy(text: str) -> str:
+    """``text`` with full-width punctuation in Chinese sentences and each Chinese paragraph on one line."""
+    for _ in range(10):  # a converted mark can make its neighbour Chinese: repeat until nothing changes
+        tidier = _tidy_once(text)
+        if tidier == text:
+            return text
+        text = tidier
+    return text
+
+
+def _tidy_once(text: str) -> str:
+    chars = list(text)
+    for index in _half_width_places(_mask(text)):
+        chars[index] = FULL_WIDTH.get(chars[index], "（" if chars[index] == "(" else "）")
+    text = "".join(chars)
+    for index in reversed(_broken_lines(text)):
+        end = index + 1
+        while end < len(text) and text[end] in " \t":
+            end += 1
+        text = text[:index] + text[end:]
+    # no space next to full-width punctuation (outside code), except a line's indentation
+    masked = _mask(text)
+    around = r"(?<![|\s]) +(?=[，。：；？！、（）])|(?<=[，。：；？！、（）]) +(?![|\s])"
+    spans = [(m.start(), m.end()) for m in re.finditer(around, masked)]
+    for start, end in reversed(spans):
+        if start > 0 and masked[start - 1] != "\n":
+            text = text[:start] + text[end:]
+    return text
+
+
+def punctuation_problems(text: str) -> list[str]:
+    """Half-width punctuation in Chinese sentences, and line breaks inside them (GLOSSARY.md, 排版约定)."""
+    found = [f"half-width {text[i]!r} in Chinese text: {text[max(0, i - 8):i + 8]!r} "
+             f"(use {FULL_WIDTH.get(text[i], '（）')})" for i in _half_width_places(_mask(text))]
+    found += [f"a line break inside a Chinese sentence: {text[max(0, i - 8):i + 8]!r} (join the lines)"
+              for i in _broken_lines(text)]
+    return found
+
+
 def typesetting_problems(text: str) -> list[str]:
     """Places where a Han character touches a Latin letter, a digit or a backtick (GLOSSARY.md, 排版约定)."""
     prose = NOT_PROSE.sub(lambda m: "`" + " " * (len(m.group()) - 2) + "`" if m.group().startswith("`")
@@ -191,6 +278,8 @@ def translation_problems(edition: Edition, english: dict | None = None) -> list[
         else:
             problems += [f"{name}:{entry.line}: cell {cell_id}: put a space between Chinese and {snippet!r}"
                          for snippet in typesetting_problems(entry.text)]
+            problems += [f"{name}:{entry.line}: cell {cell_id}: {problem}; `tools/zh_edition.py tidy` fixes it"
+                         for problem in punctuation_problems(entry.text)]
     for cell_id, entry in entries.items():
         if cell_id not in markdown_ids:
             problems.append(f"{name}:{entry.line}: cell {cell_id} is not a Markdown cell of "
@@ -294,13 +383,21 @@ def todo(edition: Edition) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("command", choices=["build", "check", "todo"])
+    parser.add_argument("command", choices=["build", "check", "todo", "tidy"])
     parser.add_argument("names", nargs="*", help="01, 01_solutions, a stem or a path (default: every notebook)")
     args = parser.parse_args(argv)
     chosen = select(args.names)
     if args.command == "todo":
         for edition in chosen:
             sys.stdout.write(todo(edition))
+        return 0
+    if args.command == "tidy":
+        for edition in chosen:
+            if edition.translation.exists():
+                text = edition.translation.read_text(encoding="utf-8")
+                if tidy(text) != text:
+                    write_atomically(edition.translation, tidy(text))
+                    print(f"{edition.translation.relative_to(ROOT).as_posix()}: punctuation and line breaks tidied")
         return 0
     failed = 0
     for edition in chosen:
