@@ -61,19 +61,7 @@ def test_setup_helpers_run_from_any_folder(tmp_path):
 
 def test_course_start_passes_allow_root_exactly_when_run_as_root(tmp_path):
     """JupyterLab refuses to start as root without --allow-root; classroom containers run as root."""
-    bash = shutil.which("bash")
-    if bash is None:
-        pytest.skip("no bash")
-    venv_bin = tmp_path / "venv" / "bin"
-    venv_bin.mkdir(parents=True)
-    (venv_bin / "python").write_text("#!/bin/sh\nexit 0\n")  # setup's pip, kernel and data steps: no-ops here
-    (venv_bin / "jupyter").write_text('#!/bin/sh\necho "jupyter $*"\n')
-    for stub in venv_bin.iterdir():
-        stub.chmod(0o755)
-    env = {**os.environ, "COURSE_VENV": str(tmp_path / "venv")}
-    env.pop("COURSE_MIRROR", None)
-    result = subprocess.run([bash, str(PROJECT_ROOT / "course.sh"), "start"], cwd=tmp_path, env=env,
-                            capture_output=True, text=True, timeout=60)
+    result = _start_with_stub_venv(tmp_path)
     assert result.returncode == 0, result.stderr
     launched = [line for line in result.stdout.splitlines() if line.startswith("jupyter lab")]
     assert launched and "notebooks/00_setup_check.ipynb" in launched[0]
