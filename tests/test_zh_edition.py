@@ -353,6 +353,12 @@ def test_untranslated_orphaned_and_unspaced_entries_are_reported(tiny_course):
     assert translation.read_text().endswith("它把猫翻转过来，概率是一半（对吗）？\n")
 
 
+def test_emphasis_that_markdown_would_show_as_asterisks_is_reported():
+    assert zh.emphasis_problems("**测到了什么。**在这里")  # closes after punctuation, before a Han character
+    assert zh.emphasis_problems("在**“引号”** 里")  # opens after a Han character, before punctuation
+    assert not zh.emphasis_problems("**测到了什么。** 在这里 *图像增广*（也叫图像增强）\n* 列表项 *斜体*")
+
+
 def test_tidy_leaves_code_formulas_links_and_tables_alone():
     text = ("用 `fit(x, y)`,见 [第 03 课](03_x.ipynb#cell-id=ab) 和 P(hot dog)、sin(x);1,281,167 张\n\n"
             "| 列 | 值 |\n|---|---|\n| 比例 | (−z, z) |\n\n- 第一项\n- 第二项")

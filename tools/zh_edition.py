@@ -37,6 +37,7 @@ import os
 import re
 import sys
 import tempfile
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -242,6 +243,36 @@ def punctuation_problems(text: str) -> list[str]:
     return found
 
 
+def _punctuation(char: str) -> bool:
+    return bool(char) and unicodedata.category(char)[0] in "PS"
+
+
+def emphasis_problems(text: str) -> list[str]:
+    """``*``/``**`` pairs that Markdown will not read as emphasis, so the asterisks show.
+
+    CommonMark opens emphasis only at a left-flanking ``*`` run and closes it only at a right-flanking one. In
+    Chinese this fails where a closing run follows full-width punctuation and a Han character follows it
+    (``**测到了什么。**在``), or an opening run follows a Han character and punctuation follows it: put a space
+    outside the asterisks, or move the punctuation out.
+    """
+    found = []
+    for line in _mask(text).splitlines():
+        runs = [m for m in re.finditer(r"(?<!\*)(\*{1,2})(?!\*)", line) if not (m.start() == len(line) - len(
+            line.lstrip()) and line[m.end():m.end() + 1] == " ")]  # a "* " list bullet is no emphasis
+        for length in (1, 2):
+            same = [m for m in runs if len(m.group()) == length]
+            for index, run in enumerate(same[: len(same) // 2 * 2]):
+                before = line[run.start() - 1] if run.start() else " "
+                after = line[run.end()] if run.end() < len(line) else " "
+                opening = index % 2 == 0
+                near, far = (after, before) if opening else (before, after)
+                if not near.isspace() and _punctuation(near) and not (far.isspace() or _punctuation(far)):
+                    found.append(f"{'opening' if opening else 'closing'} {run.group()} in "
+                                 f"{line[max(0, run.start() - 10):run.end() + 6]!r} shows as asterisks: "
+                                 "put a space outside it or move the punctuation out")
+    return found
+
+
 def typesetting_problems(text: str) -> list[str]:
     """Places where a Han character touches a Latin letter, a digit or a backtick (GLOSSARY.md, 排版约定)."""
     prose = NOT_PROSE.sub(lambda m: "`" + " " * (len(m.group()) - 2) + "`" if m.group().startswith("`")
@@ -280,6 +311,7 @@ def translation_problems(edition: Edition, english: dict | None = None) -> list[
                          for snippet in typesetting_problems(entry.text)]
             problems += [f"{name}:{entry.line}: cell {cell_id}: {problem}; `tools/zh_edition.py tidy` fixes it"
                          for problem in punctuation_problems(entry.text)]
+            problems += [f"{name}:{entry.line}: cell {cell_id}: {problem}" for problem in emphasis_problems(entry.text)]
     for cell_id, entry in entries.items():
         if cell_id not in markdown_ids:
             problems.append(f"{name}:{entry.line}: cell {cell_id} is not a Markdown cell of "
