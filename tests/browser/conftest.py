@@ -16,7 +16,14 @@ from pathlib import Path
 
 import pytest
 
-from .jupyterlab_driver import SCREENSHOTS, LabServer, missing_prerequisites, start_lab, stop_lab
+from .jupyterlab_driver import (
+    SCREENSHOTS,
+    LabServer,
+    course_zh_app_settings_dir,
+    missing_prerequisites,
+    start_lab,
+    stop_lab,
+)
 
 # The fixture notebooks are inputs of these tests, not course notebooks: nbval must not collect them.
 collect_ignore_glob = ["fixtures/*"]
@@ -42,21 +49,41 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture(scope="session")
-def lab(tmp_path_factory) -> Iterator[LabServer]:
-    """The course's JupyterLab, started for the browser tests and stopped after them, whatever happened."""
+def browser_session() -> Iterator[None]:
+    """Fails at once, saying what to install, when a prerequisite is missing. While the browser tests run, a
+    SIGTERM (a CI timeout, say), which would end pytest without teardown and leave the servers behind, behaves
+    like Ctrl-C, which runs the server fixtures' `finally`."""
     missing = missing_prerequisites()
     if missing:
         pytest.fail("the browser test needs: " + "; ".join(missing) + ".  Run: bash tests/browser/install.sh",
                     pytrace=False)
-    # A SIGTERM (a CI timeout, say) would end pytest without teardown and leave the server behind: make it
-    # behave like Ctrl-C, which runs this fixture's `finally`.
     previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+@pytest.fixture(scope="session")
+def lab(browser_session, tmp_path_factory) -> Iterator[LabServer]:
+    """The course's JupyterLab, started for the browser tests and stopped after them, whatever happened."""
     server = start_lab(tmp_path_factory.mktemp("jupyterlab"))
     try:
         yield server
     finally:
         stop_lab(server)
-        signal.signal(signal.SIGTERM, previous)
+
+
+@pytest.fixture(scope="session")
+def lab_zh(browser_session, tmp_path_factory) -> Iterator[LabServer]:
+    """A second JupyterLab, started as ``./course.sh start --lang zh`` starts it: with its
+    --LabApp.app_settings_dir (tools/jupyterlab-zh), whose overrides.json makes Chinese the default interface
+    language of the whole server (hence a server of its own), on its own copy of notebooks/ and the fixtures."""
+    server = start_lab(tmp_path_factory.mktemp("jupyterlab-zh"), app_settings_dir=course_zh_app_settings_dir())
+    try:
+        yield server
+    finally:
+        stop_lab(server)
 
 
 def _interrupt(signum, frame):

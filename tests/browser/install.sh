@@ -3,9 +3,10 @@
 #
 #   bash tests/browser/install.sh
 #
-# Needs: Debian's chromium and chromium-driver (apt-get, as root or with passwordless sudo), Node.js >= 18 with
-# npm, and playwright-core from npm; also a small Chinese font (fonts-wqy-microhei) for readable screenshots (`npm ci`, the version pinned in package-lock.json). No browser is ever
-# downloaded: the test drives /usr/bin/chromium (or $COURSE_CHROMIUM).
+# Needs: Debian's chromium and chromium-driver (apt-get, as root or with passwordless sudo), a Chinese font
+# (fonts-wqy-microhei, with fontconfig's fc-list), Node.js >= 18 with npm, and playwright-core from npm (`npm ci`,
+# the version pinned in package-lock.json). No browser is ever downloaded: the test drives /usr/bin/chromium (or
+# $COURSE_CHROMIUM).
 #
 # Exit status:  0  ready: run  python -m pytest -m browser tests/browser
 #               3  SKIP: something could not be installed here; the reason is printed on a line starting
@@ -51,11 +52,14 @@ fi
 chromium_version="$("$chromium" --version 2>/dev/null | head -n 1)"
 [ -n "$chromium_version" ] || skip "$chromium does not start (\`$chromium --version\` printed nothing)"
 
-# A Chinese font, so the screenshots show the course's Chinese headings instead of empty boxes (cosmetic:
-# the test does not need it, so a failure here is only a warning).
-if ! { command -v fc-list >/dev/null && [ -n "$(fc-list :lang=zh 2>/dev/null)" ]; }; then
-  apt_install fonts-wqy-microhei || echo "warning: no Chinese font: screenshots will show boxes for Chinese text" >&2
+# A Chinese font: test_chinese_edition.py checks that the Chinese edition's headings are drawn with Chinese glyphs,
+# not tofu boxes, which no machine without one can pass (so the whole browser test is skipped without it).
+chinese_font() { command -v fc-list >/dev/null && [ -n "$(fc-list :lang=zh 2>/dev/null)" ]; }
+if ! chinese_font; then
+  apt_install fonts-wqy-microhei fontconfig \
+    || skip "could not install a Chinese font (fonts-wqy-microhei; see above): the Chinese edition's check needs one"
 fi
+chinese_font || skip "no Chinese font after installing fonts-wqy-microhei (\`fc-list :lang=zh\` lists none)"
 
 # 2. Node.js and npm.
 node_major() { node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
@@ -72,5 +76,5 @@ say "npm ci (playwright-core, from package-lock.json)"
 playwright_version="$(cd "$here" && node -p 'require("playwright-core/package.json").version' 2>/dev/null)" \
   || skip "playwright-core does not load after npm ci"
 
-say "ready: $chromium_version, Node.js $(node --version), playwright-core $playwright_version"
+say "ready: $chromium_version, Chinese font $(fc-list :lang=zh family | head -n 1 | cut -d, -f1), Node.js $(node --version), playwright-core $playwright_version"
 say "run: python -m pytest -m browser tests/browser"

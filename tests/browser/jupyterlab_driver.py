@@ -1,6 +1,7 @@
 """Start the course's JupyterLab on 127.0.0.1 and drive one notebook in headless Chromium (drive_lab.mjs).
 
-One JupyterLab server serves the whole test session, from a temporary folder holding copies of notebooks/ and
+One JupyterLab server serves the whole test session (and a second one, started as `course.sh start --lang zh`
+starts it, the Chinese edition's check), from a temporary folder holding copies of notebooks/ and
 tests/browser/fixtures/ (running a notebook never touches the committed files). Each check starts a fresh
 Chromium with a fresh profile, which opens one notebook, runs all cells, checks the explorer widget and saves
 screenshots; then the check shuts that notebook's kernel down. ``present_slides`` opens a notebook as RISE slides
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -27,6 +29,7 @@ from helpers.paths import PROJECT_ROOT
 HERE = Path(__file__).resolve().parent
 DRIVER = HERE / "drive_lab.mjs"
 SLIDES_DRIVER = HERE / "drive_slides.mjs"
+ZH_DRIVER = HERE / "drive_zh.mjs"
 FIXTURES = HERE / "fixtures"
 CHROMIUM = os.environ.get("COURSE_CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = Path(os.environ.get("COURSE_SCREENSHOTS", PROJECT_ROOT / "screenshots"))
@@ -46,6 +49,8 @@ def missing_prerequisites() -> list[str]:
         missing.append(f"Chromium at {CHROMIUM} (apt-get install chromium chromium-driver, or set COURSE_CHROMIUM)")
     if shutil.which("node") is None:
         missing.append("Node.js (`node` on PATH)")
+    if not chinese_fonts():
+        missing.append("a Chinese font, so that Chinese is not drawn as boxes (apt-get install fonts-wqy-microhei)")
     if not (HERE / "node_modules" / "playwright-core" / "package.json").is_file():
         missing.append("playwright-core in tests/browser/node_modules (cd tests/browser && npm ci)")
     try:
@@ -59,6 +64,34 @@ def missing_prerequisites() -> list[str]:
     except Exception:  # NoSuchKernel, or jupyter_client missing
         missing.append(f"the course kernel {KERNEL_NAME!r} (./course.sh setup installs it)")
     return missing
+
+
+def chinese_fonts() -> list[str]:
+    """The font files fontconfig offers for Chinese (``fc-list :lang=zh``); empty without fontconfig."""
+    if shutil.which("fc-list") is None:
+        return []
+    listed = subprocess.run(["fc-list", ":lang=zh", "file"], capture_output=True, text=True, check=False).stdout
+    return sorted({line.strip().rstrip(":") for line in listed.splitlines() if line.strip()})
+
+
+def fontconfig_without_chinese(folder: Path) -> Path | None:
+    """A fontconfig file offering one font of this machine that has no Chinese (for the test of the test: a
+    Chromium that sees only it draws Chinese as tofu); None when there is no such font."""
+    if shutil.which("fc-list") is None:
+        return None
+    listed = subprocess.run(["fc-list", ":lang=en", "file"], capture_output=True, text=True, check=False).stdout
+    latin = sorted({line.strip().rstrip(":") for line in listed.splitlines() if line.strip()} - set(chinese_fonts()))
+    if not latin:
+        return None
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "fonts").mkdir(exist_ok=True)
+    link = folder / "fonts" / Path(latin[0]).name
+    if not link.exists():
+        link.symlink_to(latin[0])
+    config = folder / "fonts.conf"
+    config.write_text('<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig>'
+                      f"<dir>{folder / 'fonts'}</dir><cachedir>{folder / 'cache'}</cachedir></fontconfig>\n")
+    return config
 
 
 class LabCheckFailed(AssertionError):
@@ -141,6 +174,21 @@ class LabServer:
                    "height": height}
         return self._drive(SLIDES_DRIVER, options, timeout_s)
 
+    def check_chinese(self, notebook: str, name: str, shots: Path, links: list[dict], menu_zh: list[str],
+                      menu_en: list[str], no_cjk_fontconfig: Path | None = None, timeout_s: int = 180) -> dict:
+        """Open the Chinese ``notebook`` (this server must show JupyterLab in Chinese), check that the main menu is
+        Chinese (every label of ``menu_zh`` shown, none of ``menu_en``) and that the notebook's H1 is drawn with
+        Chinese glyphs, not tofu, screenshot it, then follow ``links`` (dicts: lesson, href, target, cell, heading,
+        expect) and check each opens its target scrolled to that cell (drive_zh.mjs). Returns the driver's report.
+        Raises LabCheckFailed (stage 'open', 'menu', 'font' or 'link') when a check fails, LabDriverError when the
+        driver could not run at all."""
+        self._fresh_shots(shots, name)
+        options = {"base": self.base, "token": self.token, "notebook": notebook, "name": name, "shots": str(shots),
+                   "workspace": f"{name}-{secrets.token_hex(4)}", "chromium": CHROMIUM, "links": links,
+                   "menuZh": menu_zh, "menuEn": menu_en,
+                   "noCjkFontconfig": str(no_cjk_fontconfig) if no_cjk_fontconfig else None}
+        return self._drive(ZH_DRIVER, options, timeout_s)
+
     @staticmethod
     def _fresh_shots(shots: Path, name: str) -> None:
         shots.mkdir(parents=True, exist_ok=True)
@@ -184,7 +232,25 @@ class LabServer:
         raise LabDriverError(f"driver exit {driver.returncode}: {report}\nserver log:\n{self.log_tail()}")
 
 
-def start_lab(workdir: Path) -> LabServer:
+def course_zh_app_settings_dir() -> Path:
+    """The --LabApp.app_settings_dir that ``./course.sh start --lang zh`` passes to JupyterLab, read from course.sh
+    (so this test starts JupyterLab in Chinese the way the course does, and notices when course.sh changes)."""
+    course = (PROJECT_ROOT / "course.sh").read_text()
+    found = re.findall(r'--LabApp\.app_settings_dir=\$here/([^"\s)]+)', course)
+    if len(found) != 1:
+        raise LabDriverError("cannot find the one --LabApp.app_settings_dir=$here/... that course.sh start --lang zh "
+                             f"gives JupyterLab (found {found}): update tests/browser/jupyterlab_driver.py")
+    folder = PROJECT_ROOT / found[0]
+    if not (folder / "overrides.json").is_file():
+        raise LabDriverError(f"course.sh starts JupyterLab with --LabApp.app_settings_dir={folder}, which has no "
+                             "overrides.json")
+    return folder
+
+
+def start_lab(workdir: Path, app_settings_dir: Path | None = None) -> LabServer:
+    """Start ``jupyter lab`` on copies of notebooks/ and the fixtures in ``workdir``. ``app_settings_dir``: passed
+    on as --LabApp.app_settings_dir (``course.sh start --lang zh`` gives tools/jupyterlab-zh, whose
+    overrides.json makes Chinese the interface's default language)."""
     root, state = workdir / "root", workdir / "state"
     shutil.copytree(PROJECT_ROOT / "notebooks", root / "notebooks",
                     ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
@@ -209,6 +275,8 @@ def start_lab(workdir: Path) -> LabServer:
             "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
             "--LabApp.extension_manager=readonly",
         ]
+        if app_settings_dir is not None:
+            command.append(f"--LabApp.app_settings_dir={app_settings_dir}")
         if hasattr(os, "geteuid") and os.geteuid() == 0:
             command.append("--allow-root")
         with log.open("w") as sink:
