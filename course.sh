@@ -8,8 +8,9 @@
 #   ./course.sh regenerate   re-execute every notebook (lessons, then solutions) top to bottom and store its outputs,
 #                            then rebuild the Chinese edition (notebooks/zh/) from them
 #   ./course.sh setup        only set up: virtual environment, packages, Jupyter kernel, course data
-#   ./course.sh browser-test set up, then test notebook 01's explorer and notebook 03 as slides in JupyterLab in headless Chromium
-#                            (installs Chromium and playwright-core first; screenshots go to screenshots/)
+#   ./course.sh browser-test set up, then test in JupyterLab in headless Chromium: notebook 01's explorer, notebook 03
+#                            as slides (English and Chinese), the Chinese edition in the Chinese interface
+#                            (installs Chromium, a Chinese font and playwright-core first; screenshots go to screenshots/)
 #
 # Options (before or after the command):
 #   --mirror DIR   take the data from a course mirror folder instead of the internet

@@ -21,6 +21,7 @@ from .jupyterlab_driver import LabCheckFailed
 pytestmark = pytest.mark.browser
 
 NOTEBOOK = "notebooks/03_fine_tuning_hotdog.ipynb"
+NOTEBOOK_ZH = "notebooks/zh/03_fine_tuning_hotdog.ipynb"
 
 
 def slide_count(path) -> int:
@@ -38,16 +39,19 @@ def assert_pngs(report: dict, *suffixes: str) -> None:
             assert image.read(8) == b"\x89PNG\r\n\x1a\n"
 
 
-def test_notebook_03_slides_fit_the_screen(lab, screenshots):
-    assert (PROJECT_ROOT / NOTEBOOK).is_file(), f"{NOTEBOOK} is missing"
-    report = lab.present_slides(NOTEBOOK, name="03_slides", shots=screenshots)
+@pytest.mark.parametrize("notebook, name", [(NOTEBOOK, "03_slides"), (NOTEBOOK_ZH, "zh_03_slides")],
+                         ids=["english", "chinese"])
+def test_notebook_03_slides_fit_the_screen(lab, screenshots, notebook, name):
+    """Both editions: the Chinese deck's slide types are computed for its own (Chinese) text."""
+    assert (PROJECT_ROOT / notebook).is_file(), f"{notebook} is missing"
+    report = lab.present_slides(notebook, name=name, shots=screenshots)
     details = report["details"]
     assert details["overflowing"] == []
-    assert details["slides"] == slide_count(lab.root / NOTEBOOK), "the deck does not have the slides its metadata gives"
+    assert details["slides"] == slide_count(lab.root / notebook), "the deck does not have the slides its metadata gives"
     assert details["first"] == "slide-0-0" and details["code_slide"] and details["last"] != details["first"]
     assert details["tallest"] <= 720
     assert_pngs(report, "1-first", "2-code", "3-last")
-    print(f"\nnotebook 03 as slides: {details['slides']} slides, {details['steps']} steps (Space), tallest content "
+    print(f"\n{notebook} as slides: {details['slides']} slides, {details['steps']} steps (Space), tallest content "
           f"{details['tallest']} px of 720; timings (s) {report['timings']}")
 
 
