@@ -399,6 +399,19 @@ def differences(notebook: dict) -> list[str]:
     return found
 
 
+def write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file beside it, so the file is never half-written."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as sink:
+            sink.write(text)
+        os.replace(temporary, path)
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+
+
 def apply(path: Path, attempts: int = 5) -> bool:
     """Write the rules' slide metadata into ``path``; True if the file changed.
 
@@ -416,14 +429,7 @@ def apply(path: Path, attempts: int = 5) -> bool:
         fresh = path.read_text(encoding="utf-8")
         if fresh != raw and _content(json.loads(fresh)) != _content(notebook):
             continue  # edited while we computed: start again from the new file
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as sink:
-                sink.write(text)
-            os.replace(temporary, path)
-        finally:
-            if os.path.exists(temporary):
-                os.unlink(temporary)
+        write_atomically(path, text)
         return True
     raise RuntimeError(f"{path} kept changing while the slide metadata was computed; try again")
 

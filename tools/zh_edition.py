@@ -36,7 +36,6 @@ import json
 import os
 import re
 import sys
-import tempfile
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -355,18 +354,6 @@ def build_notebook(edition: Edition, english: dict | None = None) -> dict:
     return chinese
 
 
-def write_atomically(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as sink:
-            sink.write(text)
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-
-
 def check_problems(edition: Edition) -> list[str]:
     """Everything ``check`` reports for one notebook (empty: the Chinese notebook is current)."""
     english = load(edition.english)
@@ -428,7 +415,7 @@ def main(argv: list[str] | None = None) -> int:
             if edition.translation.exists():
                 text = edition.translation.read_text(encoding="utf-8")
                 if tidy(text) != text:
-                    write_atomically(edition.translation, tidy(text))
+                    slides.write_atomically(edition.translation, tidy(text))
                     print(f"{edition.translation.relative_to(ROOT).as_posix()}: punctuation and line breaks tidied")
         return 0
     failed = 0
@@ -449,7 +436,7 @@ def main(argv: list[str] | None = None) -> int:
         if edition.chinese.exists() and edition.chinese.read_text(encoding="utf-8") == text:
             print(f"{edition.chinese.relative_to(ROOT).as_posix()}: unchanged")
         else:
-            write_atomically(edition.chinese, text)
+            slides.write_atomically(edition.chinese, text)
             print(f"{edition.chinese.relative_to(ROOT).as_posix()}: written")
     if failed:
         print(f"{failed} of {len(chosen)} notebooks need work", file=sys.stderr)
