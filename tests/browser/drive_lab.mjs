@@ -17,14 +17,14 @@
 // passed; 1: a check failed (stage and message say which); 2: the driver could not run (bad options, no browser).
 // The browser and its fresh profile folder are removed in `finally`, whatever happened.
 
-import { CheckFailed, closeBrowser, launchBrowser, parseOptions, startRun } from './harness.mjs';
+import { CheckFailed, parseOptions, runChecks, startRun } from './harness.mjs';
 
 const opts = parseOptions({
   workspace: `test-${Date.now()}`, kernel: 'Python 3 (augment course)', slider: 'seed',
   runTimeoutMs: 240000, widgetTimeoutMs: 30000, changeTimeoutMs: 60000,
 });
 const run = startRun('drive_lab', opts);
-const { timings, screenshots, details, mark, log, shot } = run;
+const { details, mark, log, shot } = run;
 let stage = 'launch';
 
 // All queries are scoped to the visible notebook panel (the one we opened).
@@ -103,12 +103,8 @@ async function bringIntoView(page, target) {
   log('warning: the cell did not settle in view; the screenshot may not show it');
 }
 
-let browser;
 let page;
-let exitCode = 0;
-let result;
-try {
-  browser = await launchBrowser(opts, run, { width: 1280, height: 1000 });
+await runChecks(opts, run, { width: 1280, height: 1000 }, () => stage, async (browser) => {
   page = browser.page;
 
   stage = 'open';
@@ -216,21 +212,13 @@ try {
   await handle.evaluate((el) => el.blur()); // the same framing as 'before', without the focus ring
   await bringIntoView(page, output);
   await shot(page, '2-after');
-  result = { ok: true, stage: 'done', message: 'all checks passed' };
-} catch (err) {
-  // Once the browser is up, anything that goes wrong is the notebook or JupyterLab failing a check.
-  exitCode = err instanceof CheckFailed || stage !== 'launch' ? 1 : 2;
-  result = { ok: false, stage: err.stage ?? stage, message: String(err.message ?? err) };
-  if (page) {
+  return 'all checks passed';
+}, {
+  failurePage: async (browser) => {
     try { // show the first error output, if there is one
-      const error = page.locator(`${PANEL} .jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]`);
-      if (await error.count()) await bringIntoView(page, error.first());
+      const error = browser.page.locator(`${PANEL} .jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]`);
+      if (await error.count()) await bringIntoView(browser.page, error.first());
     } catch { /* keep the view as it is */ }
-    try { await shot(page, 'failure'); } catch { /* the page may be gone */ }
-  }
-} finally {
-  await closeBrowser(browser);
-  mark('total');
-}
-console.log(JSON.stringify({ ...result, timings, screenshots, details }));
-process.exit(exitCode);
+    return browser.page;
+  },
+});

@@ -18,11 +18,11 @@
 // the key presses, details.overflowing the slides that do not fit. Exit 0: every check passed; 1: a check failed
 // (stage 'open', 'present' or 'fit'); 2: the driver could not run.
 
-import { CheckFailed, closeBrowser, launchBrowser, parseOptions, startRun } from './harness.mjs';
+import { CheckFailed, parseOptions, runChecks, startRun } from './harness.mjs';
 
 const opts = parseOptions({ workspace: `slides-${Date.now()}`, width: 1280, height: 720, maxSteps: 600 });
 const run = startRun('drive_slides', opts);
-const { timings, screenshots, details, mark, log, listen } = run;
+const { details, mark, log, listen } = run;
 let stage = 'launch';
 
 // Where the slideshow is, and whether what the present slide shows fits the window. Positions are taken from the
@@ -95,12 +95,8 @@ async function shot(page, suffix) {
   await run.shot(page, suffix);
 }
 
-let browser;
 let slidesPage;
-let exitCode = 0;
-let result;
-try {
-  browser = await launchBrowser(opts, run, { width: opts.width, height: opts.height });
+await runChecks(opts, run, { width: opts.width, height: opts.height }, () => stage, async (browser) => {
   const { context, page } = browser;
 
   stage = 'open';
@@ -223,20 +219,10 @@ try {
       `${s.scrolling.length ? `; scrolls: ${s.scrolling.join(', ')}` : ''}` +
       `${s.cut.length ? `; cut off: ${JSON.stringify(s.cut[0].cell)}` : ''})`).join('; '));
   }
-  result = { ok: true, stage: 'done', message: 'every slide fits' };
-} catch (err) {
-  exitCode = err instanceof CheckFailed || stage !== 'launch' ? 1 : 2;
-  result = { ok: false, stage: err.stage ?? stage, message: String(err.message ?? err) };
-  const page = slidesPage ?? browser?.page;
-  if (page) {
-    try { await shot(page, 'failure'); } catch { /* the page may be gone */ }
-  }
-} finally {
-  await closeBrowser(browser);
-  mark('total');
-}
-// The RISE window logs the same few errors many times (ipywidgets' manager does not load there; MathJax 2 from a
-// CDN and the optional rise.css are not found offline): keep each message once.
-details.console_errors = [...new Set(details.console_errors)].slice(0, 10);
-console.log(JSON.stringify({ ...result, timings, screenshots, details }));
-process.exit(exitCode);
+  return 'every slide fits';
+}, {
+  failurePage: async (browser) => slidesPage ?? browser.page,
+  // The RISE window logs the same few errors many times (ipywidgets' manager does not load there; MathJax 2 from a
+  // CDN and the optional rise.css are not found offline): keep each message once.
+  beforeReport: () => { details.console_errors = [...new Set(details.console_errors)].slice(0, 10); },
+});

@@ -31,14 +31,14 @@
 // 1: a check failed (stage 'open', 'menu', 'font' or 'link'); 2: the driver could not run.
 
 import { chromium } from 'playwright-core';
-import { CHROMIUM_FLAGS, CheckFailed, closeBrowser, launchBrowser, parseOptions, startRun } from './harness.mjs';
+import { CHROMIUM_FLAGS, CheckFailed, parseOptions, runChecks, startRun } from './harness.mjs';
 
 const opts = parseOptions({
   workspace: `zh-${Date.now()}`, links: [], noCjkFontconfig: null,
   menuZh: ['文件', '编辑', '查看', '运行', '内核'], menuEn: ['File', 'Edit', 'View', 'Run', 'Kernel', 'Tabs', 'Settings', 'Help'],
 });
 const run = startRun('drive_zh', opts);
-const { timings, screenshots, details, mark, log, shot } = run;
+const { details, mark, log, shot } = run;
 let stage = 'launch';
 
 const PANEL = '.jp-NotebookPanel:not(.lm-mod-hidden)';
@@ -152,13 +152,9 @@ function linkFailure(link, view) {
   return null;
 }
 
-let browser;
 let bare;
 let page;
-let exitCode = 0;
-let result;
-try {
-  browser = await launchBrowser(opts, run, { width: 1280, height: 900 });
+await runChecks(opts, run, { width: 1280, height: 900 }, () => stage, async (browser) => {
   page = browser.page;
 
   stage = 'open';
@@ -304,17 +300,5 @@ try {
     });
   }
   mark('links_followed');
-  result = { ok: true, stage: 'done', message: 'all checks passed' };
-} catch (err) {
-  exitCode = err instanceof CheckFailed || stage !== 'launch' ? 1 : 2;
-  result = { ok: false, stage: err.stage ?? stage, message: String(err.message ?? err) };
-  if (page) {
-    try { await shot(page, 'failure'); } catch { /* the page may be gone */ }
-  }
-} finally {
-  try { if (bare) await bare.close(); } catch { /* already closed */ }
-  await closeBrowser(browser);
-  mark('total');
-}
-console.log(JSON.stringify({ ...result, timings, screenshots, details }));
-process.exit(exitCode);
+  return 'all checks passed';
+}, { cleanup: async () => { if (bare) await bare.close(); } });

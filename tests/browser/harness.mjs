@@ -1,6 +1,6 @@
-// What drive_lab.mjs and drive_slides.mjs share: reading the JSON options, the run's timings/log/screenshots,
+// What drive_lab.mjs, drive_slides.mjs and drive_zh.mjs share: reading the JSON options, the run's timings/log/screenshots,
 // starting Debian's headless Chromium on a fresh profile folder (and removing it whatever happened), recording
-// the pages' console errors, and the one JSON line each driver prints at the end.
+// the pages' console errors, and the run around each driver's checks that ends with the one JSON line it prints.
 
 import { mkdtemp, mkdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -76,4 +76,35 @@ export async function launchBrowser(opts, run, viewport) {
 export async function closeBrowser(browser) {
   try { if (browser?.context) await browser.context.close(); } catch { /* already closed */ }
   if (browser?.profile) await rm(browser.profile, { recursive: true, force: true });
+}
+
+// Runs one driver's checks in a fresh Chromium, then ends the process: it prints the one JSON line
+// {ok, stage, message, timings, screenshots, details} and exits 0 (every check passed), 1 (a check failed: any
+// error once the browser is up) or 2 (the driver could not run). `checks(browser)` runs the steps and returns the
+// success message; `stage()` says which step is running. Hooks: `failurePage(browser)` frames and returns the page to
+// screenshot on a failure (default: the browser's page); `cleanup()` closes what the checks opened besides the
+// browser; `beforeReport()` tidies run.details.
+export async function runChecks(opts, run, viewport, stage, checks, { failurePage, cleanup, beforeReport } = {}) {
+  let browser;
+  let result;
+  let exitCode = 0;
+  try {
+    browser = await launchBrowser(opts, run, viewport);
+    result = { ok: true, stage: 'done', message: await checks(browser) };
+  } catch (err) {
+    exitCode = err instanceof CheckFailed || stage() !== 'launch' ? 1 : 2;
+    result = { ok: false, stage: err.stage ?? stage(), message: String(err.message ?? err) };
+    if (browser?.page) {
+      try {
+        await run.shot(failurePage ? await failurePage(browser) : browser.page, 'failure');
+      } catch { /* the page may be gone */ }
+    }
+  } finally {
+    try { if (cleanup) await cleanup(); } catch { /* already closed */ }
+    await closeBrowser(browser);
+    run.mark('total');
+  }
+  if (beforeReport) beforeReport();
+  console.log(JSON.stringify({ ...result, timings: run.timings, screenshots: run.screenshots, details: run.details }));
+  process.exit(exitCode);
 }
