@@ -17,7 +17,7 @@
 // passed; 1: a check failed (stage and message say which); 2: the driver could not run (bad options, no browser).
 // The browser and its fresh profile folder are removed in `finally`, whatever happened.
 
-import { CheckFailed, parseOptions, runChecks, startRun } from './harness.mjs';
+import { CheckFailed, parseOptions, poller, runChecks, startRun } from './harness.mjs';
 
 const opts = parseOptions({
   workspace: `test-${Date.now()}`, kernel: 'Python 3 (augment course)', slider: 'seed',
@@ -59,17 +59,7 @@ function errorsOf(state) {
     .map((c) => `code cell ${c.index} ${c.prompt} shows an error/stderr output:\n${c.errors.join('\n---\n')}`);
 }
 
-async function waitFor(page, what, timeoutMs, test) {
-  const deadline = Date.now() + timeoutMs;
-  let last;
-  while (Date.now() < deadline) {
-    last = await test();
-    if (last && last.done) return last;
-    await page.waitForTimeout(500);
-  }
-  throw new CheckFailed(stage, `timed out after ${timeoutMs / 1000}s waiting for ${what}` +
-    (last?.why ? ` (${last.why})` : ''));
-}
+const waitFor = poller(() => stage, 500);
 
 // Bytes of every <img> in the explorer's output, fingerprinted in the page (works for blob: and data: URLs).
 async function imageFingerprints(page, output) {

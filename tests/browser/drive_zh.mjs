@@ -31,7 +31,7 @@
 // 1: a check failed (stage 'open', 'menu', 'font' or 'link'); 2: the driver could not run.
 
 import { chromium } from 'playwright-core';
-import { CHROMIUM_FLAGS, CheckFailed, parseOptions, runChecks, startRun } from './harness.mjs';
+import { CHROMIUM_FLAGS, CheckFailed, parseOptions, poller, runChecks, startRun } from './harness.mjs';
 
 const opts = parseOptions({
   workspace: `zh-${Date.now()}`, links: [], noCjkFontconfig: null,
@@ -87,16 +87,7 @@ function glyphReport({ chars, font, size }) {
 const hanOf = (text) => [...new Set([...text].filter((ch) => /\p{Script=Han}/u.test(ch)))];
 const describe = (glyphs) => glyphs.map((g) => `${g.char} (${g.code}: ${g.why})`).join(', ');
 
-async function waitFor(page, what, timeoutMs, test) {
-  const deadline = Date.now() + timeoutMs;
-  let last;
-  while (Date.now() < deadline) {
-    last = await test();
-    if (last && last.done) return last;
-    await page.waitForTimeout(250);
-  }
-  throw new CheckFailed(stage, `timed out after ${timeoutMs / 1000}s waiting for ${what}` + (last?.why ? ` (${last.why})` : ''));
-}
+const waitFor = poller(() => stage, 250);
 
 async function openNotebook(page, notebook) {
   const url = `${opts.base}/lab/workspaces/${opts.workspace}/tree/${notebook}?reset&token=${opts.token}`;

@@ -72,6 +72,23 @@ export async function launchBrowser(opts, run, viewport) {
   return browser;
 }
 
+// A `waitFor(page, what, timeoutMs, test)` that polls `await test()` every `intervalMs` until it returns
+// {done: true, ...} (which it returns) and otherwise fails the current stage (`stage()`) naming `what` and the
+// last `why`.
+export function poller(stage, intervalMs) {
+  return async function waitFor(page, what, timeoutMs, test) {
+    const deadline = Date.now() + timeoutMs;
+    let last;
+    while (Date.now() < deadline) {
+      last = await test();
+      if (last && last.done) return last;
+      await page.waitForTimeout(intervalMs);
+    }
+    throw new CheckFailed(stage(), `timed out after ${timeoutMs / 1000}s waiting for ${what}` +
+      (last?.why ? ` (${last.why})` : ''));
+  };
+}
+
 // Close the browser and remove its profile folder, whatever state they are in.
 export async function closeBrowser(browser) {
   try { if (browser?.context) await browser.context.close(); } catch { /* already closed */ }
