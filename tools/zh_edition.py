@@ -356,14 +356,14 @@ def build_notebook(edition: Edition, english: dict | None = None) -> dict:
 
 def check_problems(edition: Edition) -> list[str]:
     """Everything ``check`` reports for one notebook (empty: the Chinese notebook is current)."""
-    english = load(edition.english)
-    problems = translation_problems(edition, english)
-    if problems:
-        return problems
+    try:
+        want = build_notebook(edition)
+    except ValueError as problems:
+        return str(problems).splitlines()
     name = edition.chinese.relative_to(ROOT).as_posix()
     if not edition.chinese.exists():
         return [f"{name} is missing: run `python tools/zh_edition.py build {edition.stem}`"]
-    have, want = load(edition.chinese), build_notebook(edition, english)
+    have = load(edition.chinese)
     if have == want:
         return []
     found = []
@@ -414,8 +414,9 @@ def main(argv: list[str] | None = None) -> int:
         for edition in chosen:
             if edition.translation.exists():
                 text = edition.translation.read_text(encoding="utf-8")
-                if tidy(text) != text:
-                    slides.write_atomically(edition.translation, tidy(text))
+                tidied = tidy(text)
+                if tidied != text:
+                    slides.write_atomically(edition.translation, tidied)
                     print(f"{edition.translation.relative_to(ROOT).as_posix()}: punctuation and line breaks tidied")
         return 0
     failed = 0
@@ -426,13 +427,13 @@ def main(argv: list[str] | None = None) -> int:
                 print(problem)
             failed += bool(problems)
             continue
-        problems = translation_problems(edition)
-        if problems:
-            print("\n".join(problems))
+        try:
+            text = dump(build_notebook(edition))
+        except ValueError as problems:
+            print(problems)
             print(f"{edition.chinese.relative_to(ROOT).as_posix()}: not written (fix the translation first)")
             failed += 1
             continue
-        text = dump(build_notebook(edition))
         if edition.chinese.exists() and edition.chinese.read_text(encoding="utf-8") == text:
             print(f"{edition.chinese.relative_to(ROOT).as_posix()}: unchanged")
         else:
