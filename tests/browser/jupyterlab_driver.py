@@ -66,21 +66,24 @@ def missing_prerequisites() -> list[str]:
     return missing
 
 
-def chinese_fonts() -> list[str]:
-    """The font files fontconfig offers for Chinese (``fc-list :lang=zh``); empty without fontconfig."""
+def _font_files(language: str) -> list[str]:
+    """The font files fontconfig offers for ``language`` (``fc-list :lang=LANGUAGE file``); empty without it."""
     if shutil.which("fc-list") is None:
         return []
-    listed = subprocess.run(["fc-list", ":lang=zh", "file"], capture_output=True, text=True, check=False).stdout
+    listed = subprocess.run(["fc-list", f":lang={language}", "file"], capture_output=True, text=True,
+                            check=False).stdout
     return sorted({line.strip().rstrip(":") for line in listed.splitlines() if line.strip()})
+
+
+def chinese_fonts() -> list[str]:
+    """The font files fontconfig offers for Chinese (``fc-list :lang=zh``); empty without fontconfig."""
+    return _font_files("zh")
 
 
 def fontconfig_without_chinese(folder: Path) -> Path | None:
     """A fontconfig file offering one font of this machine that has no Chinese (for the test of the test: a
     Chromium that sees only it draws Chinese as tofu); None when there is no such font."""
-    if shutil.which("fc-list") is None:
-        return None
-    listed = subprocess.run(["fc-list", ":lang=en", "file"], capture_output=True, text=True, check=False).stdout
-    latin = sorted({line.strip().rstrip(":") for line in listed.splitlines() if line.strip()} - set(chinese_fonts()))
+    latin = sorted(set(_font_files("en")) - set(chinese_fonts()))
     if not latin:
         return None
     folder.mkdir(parents=True, exist_ok=True)
@@ -148,16 +151,11 @@ class LabServer:
         screenshots, details). Raises LabCheckFailed when the notebook fails a check, LabDriverError when the
         driver could not run at all.
         """
-        self._fresh_shots(shots, name)
         cells = json.loads((self.root / notebook).read_text())["cells"]
         code_cells = sum(1 for c in cells if c["cell_type"] == "code" and "".join(c["source"]).strip())
-        options = {
-            "base": self.base, "token": self.token, "notebook": notebook, "name": name, "shots": str(shots),
-            "workspace": f"{name}-{secrets.token_hex(4)}", "kernel": KERNEL_DISPLAY_NAME, "slider": slider,
-            "runTimeoutMs": run_timeout_s * 1000, "widgetTimeoutMs": widget_timeout_s * 1000,
-            "changeTimeoutMs": change_timeout_s * 1000, "chromium": CHROMIUM, "codeCells": code_cells,
-        }
-        return self._drive(DRIVER, options, run_timeout_s + 240)
+        return self._drive(DRIVER, notebook, name, shots, run_timeout_s + 240, kernel=KERNEL_DISPLAY_NAME,
+                           slider=slider, runTimeoutMs=run_timeout_s * 1000, widgetTimeoutMs=widget_timeout_s * 1000,
+                           changeTimeoutMs=change_timeout_s * 1000, codeCells=code_cells)
 
     def present_slides(self, notebook: str, name: str, shots: Path, width: int = 1280, height: int = 720,
                        timeout_s: int = SLIDES_TIMEOUT_S) -> dict:
@@ -168,11 +166,7 @@ class LabServer:
         (stage 'open', 'present' or 'fit') when the slideshow fails a check, LabDriverError when the driver could
         not run at all.
         """
-        self._fresh_shots(shots, name)
-        options = {"base": self.base, "token": self.token, "notebook": notebook, "name": name, "shots": str(shots),
-                   "workspace": f"{name}-{secrets.token_hex(4)}", "chromium": CHROMIUM, "width": width,
-                   "height": height}
-        return self._drive(SLIDES_DRIVER, options, timeout_s)
+        return self._drive(SLIDES_DRIVER, notebook, name, shots, timeout_s, width=width, height=height)
 
     def check_chinese(self, notebook: str, name: str, shots: Path, links: list[dict], menu_zh: list[str],
                       menu_en: list[str], no_cjk_fontconfig: Path | None = None, timeout_s: int = 180) -> dict:
@@ -182,21 +176,17 @@ class LabServer:
         expect) and check each opens its target scrolled to that cell (drive_zh.mjs). Returns the driver's report.
         Raises LabCheckFailed (stage 'open', 'menu', 'font' or 'link') when a check fails, LabDriverError when the
         driver could not run at all."""
-        self._fresh_shots(shots, name)
-        options = {"base": self.base, "token": self.token, "notebook": notebook, "name": name, "shots": str(shots),
-                   "workspace": f"{name}-{secrets.token_hex(4)}", "chromium": CHROMIUM, "links": links,
-                   "menuZh": menu_zh, "menuEn": menu_en,
-                   "noCjkFontconfig": str(no_cjk_fontconfig) if no_cjk_fontconfig else None}
-        return self._drive(ZH_DRIVER, options, timeout_s)
+        return self._drive(ZH_DRIVER, notebook, name, shots, timeout_s, links=links, menuZh=menu_zh, menuEn=menu_en,
+                           noCjkFontconfig=str(no_cjk_fontconfig) if no_cjk_fontconfig else None)
 
-    @staticmethod
-    def _fresh_shots(shots: Path, name: str) -> None:
+    def _drive(self, script: Path, notebook: str, name: str, shots: Path, timeout_s: int, **extra) -> dict:
+        """Run one browser driver script on ``notebook`` (the options every driver takes, plus ``extra``), with
+        screenshots ``shots/name-*.png``; its report if every check passed."""
         shots.mkdir(parents=True, exist_ok=True)
         for old in shots.glob(f"{name}-*.png"):  # no stale 'after' beside a fresh failure
             old.unlink()
-
-    def _drive(self, script: Path, options: dict, timeout_s: int) -> dict:
-        """Run one browser driver script; its report if every check passed."""
+        options = {"base": self.base, "token": self.token, "notebook": notebook, "name": name, "shots": str(shots),
+                   "workspace": f"{name}-{secrets.token_hex(4)}", "chromium": CHROMIUM, **extra}
         driver = subprocess.Popen(["node", str(script), json.dumps(options)], cwd=HERE, text=True,
                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
         try:
