@@ -4,9 +4,11 @@
 Every file is checked after it arrives against the checksum pinned in the
 course (or, where the public source publishes none, by loading it) and only
 then moved into place; a mirror's SHA256SUMS is an extra check.  Files you
-added to an installed folder are kept (--force moves them aside).  Course data goes to ./data (or $COURSE_DATA_DIR);
-Keras files go to the Keras cache ($KERAS_HOME, default ~/.keras) so that
-stock calls like keras.applications.MobileNetV2(weights="imagenet") work offline.
+added to an installed folder are kept (--force moves them aside).  Course data
+goes to data/ in the course folder (or $COURSE_DATA_DIR; a pip-installed course
+uses your cache folder); Keras files go to the Keras cache ($KERAS_HOME, default
+~/.keras) so that stock calls like keras.applications.MobileNetV2(weights="imagenet")
+work offline.  Also installed as `python -m data_download` with the course package.
 """
 
 from __future__ import annotations
@@ -15,14 +17,18 @@ import argparse
 import os
 import sys
 
-from helpers import assets, fetch, paths
+try:
+    from helpers import assets, fetch, paths
+except KeyboardInterrupt:  # Ctrl-C while the first import is still compiling: nothing has started yet
+    print("\ninterrupted; run again to resume", file=sys.stderr)
+    sys.exit(130)
 
 EPILOG = """
 examples:
   python data_download.py                          everything the course needs, from the internet
   python data_download.py --mirror /media/course   the same, copied from a classroom mirror folder
   python data_download.py resnet50 hotdog          optional extras (online only: large downloads)
-  python data_download.py --list                   what is installed, missing or corrupt
+  python data_download.py --list                   what is installed, missing, unchecked or corrupt
 
 assets (* = optional, not fetched by default):
 """ + "\n".join(
@@ -68,7 +74,7 @@ def show_list() -> int:
     print(f"{'asset':<22}{'state':<21}what (needed by)")
     lacking = 0
     for asset in assets.ASSETS.values():
-        st = fetch.state(asset)
+        st = assets.state(asset)
         label = st.status + (" (optional)" if asset.optional and st.status != "installed" else "")
         lacking += st.status != "installed" and not asset.optional
         print(f"{asset.name:<22}{label:<21}{asset.title}")
@@ -83,8 +89,12 @@ def show_list() -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    fetch.pooch.get_logger().setLevel("WARNING")  # each asset's own lines say what is fetched, and from where
     try:
         return run(args)
+    except BrokenPipeError:  # `--list | head -1`: the reader has what it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # (no second error at exit)
+        return 1
     except KeyboardInterrupt:
         print("\ninterrupted; run again to resume", file=sys.stderr)
         return 130
@@ -111,7 +121,7 @@ def run(args: argparse.Namespace) -> int:
     names = args.names or [a.name for a in assets.ASSETS.values() if args.all or not a.optional]
     if args.mirror and not args.names:
         # From a mirror, optional online-only assets are simply not there: skip, don't fail.
-        names = [n for n in names if any(s.mirror_path for s in assets.get(n).specs())]
+        names = [n for n in names if any(f.mirror_path for f in assets.get(n).files)]
     mirror = fetch.mirror_folder(args.mirror)
     outcomes = fetch.install(names, mirror=mirror, force=args.force)
     failed = [o for o in outcomes if not o.ok]

@@ -25,6 +25,7 @@ Example::
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import zipfile
@@ -111,6 +112,22 @@ def _shown(path: Path) -> str:
         return str(path)
 
 
+@contextlib.contextmanager
+def _native_stderr_silenced():
+    """TensorFlow's C++ lines (start-up, "Premature end of JPEG data") go to file descriptor 2 whatever
+    TF_CPP_MIN_LOG_LEVEL says; the command line sends that descriptor to nowhere while it works, so a learner
+    sees only its own one-line answers."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with open(os.devnull, "w") as nowhere:
+        os.dup2(nowhere.fileno(), 2)
+    try:
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
 def main(argv: list[str] | None = None) -> int:
     """``python -m helpers.classify photo.jpg ...``, which notebook 03, section 11 runs; returns the exit status."""
     parser = argparse.ArgumentParser(prog="python -m helpers.classify",
@@ -118,13 +135,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("images", nargs="+", help="image files (JPEG, PNG, GIF, BMP or WebP)")
     parser.add_argument("--model", help="the .keras model file (default: data/models/hotdog_classifier.keras)")
     args = parser.parse_args(argv)
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's C++ warnings would bury the one-line answer
     try:
-        paths_ = [check_image(p) for p in args.images]
-        model = load_classifier(args.model)
-        for given, path in zip(args.images, paths_, strict=True):
-            label, probability = classify_file(path, model)
-            print(f"{given}: {label} (P(hot dog) = {probability:.2f})")
+        with _native_stderr_silenced():
+            paths_ = [check_image(p) for p in args.images]
+            model = load_classifier(args.model)
+            for given, path in zip(args.images, paths_, strict=True):
+                label, probability = classify_file(path, model)
+                print(f"{given}: {label} (P(hot dog) = {probability:.2f})", flush=True)
     except (ValueError, OSError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1

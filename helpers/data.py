@@ -16,6 +16,7 @@ Example::
 from __future__ import annotations
 
 import re
+import struct
 import warnings
 from collections import Counter
 from pathlib import Path
@@ -39,7 +40,7 @@ class MissingAssetError(FileNotFoundError):
     def __init__(self, name: str, detail: str = ""):
         asset = assets.get(name)
         hint = "" if asset.optional else " (offline: add --mirror /path/to/course/mirror)"
-        what = f"is damaged ({detail})" if detail else "is not installed"
+        what = f"is damaged or unchecked ({detail})" if detail else "is not installed"
         super().__init__(f"{asset.title!r} {what}. Install it with:\n    python data_download.py {name}{hint}")
         self.asset = name
 
@@ -52,7 +53,7 @@ def require(name: str) -> None:
     """
     current = assets.state(assets.get(name))
     if current.status != "installed":
-        raise MissingAssetError(name, current.detail if current.status == "corrupt" else "")
+        raise MissingAssetError(name, current.detail if current.status in ("corrupt", "unchecked") else "")
 
 
 def is_installed(name: str) -> bool:
@@ -120,6 +121,26 @@ def hotdog_dir(name: str = "hotdog-mini") -> Path:
     return assets.folder_path(assets.get(name))
 
 
+def _header_pixels(path: str | Path) -> int | None:
+    """Width x height read from a PNG, GIF or BMP header, or a JPEG's frame header; None if it has neither."""
+    with open(path, "rb") as f:
+        head = f.read(26)
+    if head.startswith(b"\x89PNG") and len(head) >= 24:
+        return int(np.prod(struct.unpack(">II", head[16:24]), dtype=np.int64))
+    if head.startswith(b"GIF8") and len(head) >= 10:
+        return int(np.prod(struct.unpack("<HH", head[6:10]), dtype=np.int64))
+    if head.startswith(b"BM") and len(head) >= 26:
+        return abs(int(np.prod(struct.unpack("<ii", head[18:26]), dtype=np.int64)))
+    if head.startswith(b"\xff\xd8\xff"):
+        import tensorflow as tf
+
+        try:
+            return int(np.prod(tf.io.extract_jpeg_shape(tf.io.read_file(str(path)))[:2].numpy(), dtype=np.int64))
+        except tf.errors.InvalidArgumentError:
+            return None
+    return None
+
+
 def image_problem(path: str | Path, decoder: str = "pillow") -> str | None:
     """None if ``decoder`` can read the image file ``path``, else a short reason why not.
 
@@ -127,8 +148,8 @@ def image_problem(path: str | Path, decoder: str = "pillow") -> str | None:
     ``ImageDataGenerator`` does, notebook 02 section 7) or ``"tensorflow"``
     (``tf.io.decode_image``, as the tf.data pipeline of notebook 03 and
     :mod:`helpers.classify` do).  Images over Pillow's decompression-bomb
-    limit (about 179 million pixels) are refused before anything is decoded.
-    Used in notebook 02, section 7 (Reading images from folders: ``flow_from_directory``), by
+    limit (about 179 million pixels) are refused before anything is decoded,
+    whichever decoder reads the header.  Used in notebook 02, section 7, by
     :func:`scan_images` and by :mod:`helpers.classify`.
     """
     from PIL import Image, UnidentifiedImageError
@@ -146,6 +167,9 @@ def image_problem(path: str | Path, decoder: str = "pillow") -> str | None:
     except (OSError, UnidentifiedImageError, SyntaxError, ValueError) as err:
         if decoder == "pillow":
             return f"unreadable ({err.__class__.__name__}: {err})"
+        pixels = _header_pixels(path)  # Pillow could not read the header; TensorFlow might, so check it here
+        if pixels is not None and pixels > 2 * Image.MAX_IMAGE_PIXELS:
+            return f"too large to decode safely ({pixels} pixels, over {2 * Image.MAX_IMAGE_PIXELS})"
     if decoder == "tensorflow":
         with open(path, "rb") as f:
             if not f.read(4).startswith(_TF_SIGNATURES):  # decided without importing TensorFlow
@@ -216,6 +240,11 @@ def labelled_images(folder: str | Path, class_names: tuple[str, ...] = HOTDOG_CL
     missing = [name for name in class_names if not (folder / name).is_dir()]
     if missing:
         raise ValueError(f"{folder} has no class folder(s) {missing}: expected {list(class_names)}")
+    ignored = sorted(p.name for p in folder.iterdir() if p.is_dir() and p.name not in class_names
+                     and not p.name.startswith("."))
+    if ignored:
+        warnings.warn(f"{folder}: folder(s) {ignored} are not among the classes {list(class_names)} and are left "
+                      "out; pass class_names to use them", stacklevel=2)
     paths_, labels, bad = [], [], []
     for label, name in enumerate(class_names):
         good, problems = scan_images(folder / name, decoder="tensorflow")

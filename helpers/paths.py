@@ -1,13 +1,16 @@
-"""Where the course keeps its files.
+"""Where the course keeps its files: used by ``data_download.py``, :mod:`helpers.assets` and :mod:`helpers.classify`.
 
 Two roots, both outside git:
 
-* the course data folder: ``data/`` next to this repository, or wherever the
-  environment variable ``COURSE_DATA_DIR`` points (e.g. a bigger disk);
+* the course data folder: ``$COURSE_DATA_DIR`` when set; else ``data/`` in the
+  source checkout the package runs from (``pip install -e .`` or
+  ``python course.py``); else, for a package installed from a wheel, the
+  per-user cache folder that pooch names (``~/.cache/augment-course`` on Linux,
+  ``~/Library/Caches/augment-course`` on macOS, ``%LOCALAPPDATA%\\augment-course\\Cache``
+  on Windows);
 * the Keras cache, ``$KERAS_HOME`` (default ``~/.keras``), exactly as Keras
-  itself resolves it, so that stock calls such as
-  ``keras.applications.MobileNetV2(weights="imagenet")`` find the files we put
-  there without downloading anything.
+  resolves it, so that stock calls such as
+  ``keras.applications.MobileNetV2(weights="imagenet")`` find the files put there.
 
 Example::
 
@@ -21,35 +24,34 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parent.parent  # the checkout, when the package runs from one
+
+
+def in_checkout() -> bool:
+    """True when ``helpers`` is imported from the course's source checkout rather than an installed wheel."""
+    return (PROJECT_ROOT / "pyproject.toml").is_file() and (PROJECT_ROOT / "notebooks").is_dir()
 
 
 def data_dir() -> Path:
-    """The course data folder (``$COURSE_DATA_DIR`` or ``<repo>/data``).
-
-    Used by ``data_download.py`` (it prints and checks the folder) and by :mod:`helpers.assets`.
-    """
+    """The course data folder (see the module docstring)."""
     configured = os.environ.get("COURSE_DATA_DIR")
-    return Path(configured).expanduser().resolve() if configured else PROJECT_ROOT / "data"
+    if configured:
+        return Path(configured).expanduser().resolve()
+    if in_checkout():
+        return PROJECT_ROOT / "data"
+    import pooch
+
+    return Path(pooch.os_cache("augment-course"))
 
 
 def keras_home() -> Path:
-    """The Keras cache folder, resolved the way Keras resolves it.
-
-    Keras uses ``$KERAS_HOME`` when set, else ``~/.keras``.  (Keras falls back to
-    ``/tmp/.keras`` when that folder is not writable; the course instead creates
-    the folder, so the files land where Keras looks first.)  Used by ``data_download.py``
-    and :func:`root`.
-    """
+    """The Keras cache folder, resolved the way Keras resolves it (``$KERAS_HOME``, else ``~/.keras``)."""
     configured = os.environ.get("KERAS_HOME")
     return Path(configured).expanduser() if configured else Path.home() / ".keras"
 
 
 def root(name: str) -> Path:
-    """Resolve a root name used by the asset registry: ``"data"`` or ``"keras"``.
-
-    Used by :mod:`helpers.assets` and :mod:`helpers.fetch`.
-    """
+    """A root of the asset registry by name: ``"data"`` or ``"keras"``."""
     if name == "data":
         return data_dir()
     if name == "keras":
@@ -58,8 +60,5 @@ def root(name: str) -> Path:
 
 
 def model_path() -> Path:
-    """Where notebook 03 saves the hot-dog classifier and :mod:`helpers.classify` reads it.
-
-    Used in notebook 03, section 11 (Save the model, then classify any photo), and by :mod:`helpers.classify`.
-    """
+    """Where notebook 03 (section 11) saves the hot-dog classifier and :mod:`helpers.classify` reads it."""
     return data_dir() / "models" / "hotdog_classifier.keras"

@@ -1,84 +1,51 @@
-"""What the registry applies to a downloaded file besides its pinned checksum.
+"""What :mod:`helpers.assets` applies to a download besides its pinned checksum (``data_download.py`` runs them).
 
-* Load-checks, for files whose public source publishes no checksum (Keras'
-  MobileNet and Fashion-MNIST files, GitHub's archive of the hot-dog photos):
-  each opens the file the way the course will use it and raises ``ValueError``
-  when it is unusable.  A file with a pinned checksum never needs one.
-* The one conversion: the classic MNIST pickle becomes an ``.npz`` at install
-  time, so that no loader ever unpickles data.
-
-Used only by the registry in :mod:`helpers.assets`, which attaches each check to
-its files; :mod:`helpers.fetch` applies them when ``data_download.py`` installs.
+* Load-checks, only for online files whose source publishes no checksum (Keras'
+  MobileNet and Fashion-MNIST files): each opens the file the way the course
+  will and raises ``ValueError`` when it is unusable.  They run once, when the
+  file is installed; whether it is still installed is decided by its receipt.
+* The one conversion: the classic MNIST pickle becomes Keras' ``mnist.npz``
+  at install time, so that no loader ever unpickles data.
 """
 
 from __future__ import annotations
 
 import gzip
+import hashlib
 import io
+import math
 import pickle
 import struct
 import zipfile
 from pathlib import Path
 
 
-def idx_gz(expected_count: int):
-    """An IDX file (the MNIST family's format), gzipped, holding ``expected_count`` items.
-
-    Used by :mod:`helpers.assets` for the Fashion-MNIST files.
-    """
-
-    def check(path: Path) -> None:
-        try:
-            with gzip.open(path, "rb") as f:
-                magic, count = struct.unpack(">II", f.read(8))
-                data_type, ndim = (magic >> 8) & 0xFF, magic & 0xFF
-                item_size = 1
-                for n in struct.unpack(">" + "I" * (ndim - 1), f.read(4 * (ndim - 1))):
-                    item_size *= n
-                payload = len(f.read())
-        except (OSError, EOFError, struct.error) as err:
-            raise ValueError(f"{path.name} is not a readable gzipped IDX file ({err})") from err
-        if data_type != 0x08 or count != expected_count or payload != count * item_size:
-            raise ValueError(f"{path.name}: expected {expected_count} uint8 items, found header "
-                             f"type={data_type:#x} count={count} and {payload} payload bytes")
-
-    return check
+def idx_gz(path: Path, count: int) -> None:
+    """An IDX file (the MNIST family's format), gzipped, holding ``count`` uint8 items."""
+    try:
+        with gzip.open(path, "rb") as f:
+            magic, found = struct.unpack(">II", f.read(8))
+            dims = struct.unpack(">" + "I" * ((magic & 0xFF) - 1), f.read(4 * ((magic & 0xFF) - 1)))
+            payload = len(f.read())
+    except (OSError, EOFError, struct.error) as err:
+        raise ValueError(f"{Path(path).name} is not a readable gzipped IDX file ({err})") from err
+    if (magic >> 8) & 0xFF != 0x08 or found != count or payload != count * math.prod(dims):
+        raise ValueError(f"{Path(path).name}: expected {count} uint8 items, found {found} and {payload} payload bytes")
 
 
-def keras_weights(application: str, **kwargs):
+def keras_weights(path: Path, application: str, **kwargs) -> None:
     """A Keras ``.h5`` weight file that loads into ``keras.applications.<application>(weights=None, **kwargs)``.
 
-    A legacy ``.h5`` weight file holds arrays only (no code), and loading it
-    into the architecture checks every layer's name and shape.  Used by
-    :mod:`helpers.assets` for the MobileNetV2 and MobileNet weight files.
+    A legacy ``.h5`` weight file holds arrays only (no code); loading it checks every layer's name and shape.
     """
+    import keras
 
-    def check(path: Path) -> None:
-        import keras
-
-        model = getattr(keras.applications, application)(weights=None, **kwargs)
-        try:
-            model.load_weights(path)
-        except Exception as err:  # h5py and Keras raise OSError, ValueError, KeyError, ...
-            first_line = str(err).strip().splitlines()[0][:120] if str(err).strip() else ""
-            raise ValueError(f"{path.name} does not load into {application} "
-                             f"({type(err).__name__}: {first_line})") from err
-
-    return check
-
-
-def zip_archive(path: Path) -> None:
-    """A zip file whose central directory and CRCs are intact.
-
-    Used by :mod:`helpers.assets` for the ``hotdog-mini`` zip.
-    """
     try:
-        with zipfile.ZipFile(path) as z:
-            bad = z.testzip()
-    except (OSError, EOFError, zipfile.BadZipFile) as err:
-        raise ValueError(f"{path.name} is not a readable zip archive ({err})") from err
-    if bad is not None:
-        raise ValueError(f"{path.name}: member {bad} is corrupt")
+        getattr(keras.applications, application)(weights=None, **kwargs).load_weights(path)
+    except Exception as err:  # h5py and Keras raise OSError, ValueError, KeyError, ...
+        reason = (str(err).strip().splitlines() or [""])[0][:120]
+        raise ValueError(f"{Path(path).name} does not load into {application} ({type(err).__name__}: {reason})") \
+            from err
 
 
 class _ArraysOnly(pickle.Unpickler):
@@ -93,16 +60,18 @@ class _ArraysOnly(pickle.Unpickler):
         return super().find_class(module, name)
 
 
-def mnist_pickle_to_npz(raw: bytes) -> bytes:
-    """The classic ``mnist.pkl.gz`` (train 50k, valid 10k, test 10k; float32 = uint8/256, flattened) as Keras' npz.
+def mnist_pickle_to_npz(download: Path, installed: Path, pinned: str) -> None:
+    """Write the classic ``mnist.pkl.gz`` (train 50k, valid 10k, test 10k; float32 = uint8/256) as Keras' npz.
 
-    The caller has verified ``raw`` against its pinned sha256; the unpickler
-    still accepts nothing but arrays.  The result is written byte-for-byte
-    reproducibly (fixed zip timestamps), so the installed file has a pinned
-    sha256 too.  Used by :mod:`helpers.assets` to install the ``mnist`` asset.
+    The bytes converted are checked against ``pinned`` again in memory, and the
+    unpickler accepts nothing but arrays.  The npz is byte-for-byte reproducible
+    (fixed zip timestamps).
     """
     import numpy as np
 
+    raw = Path(download).read_bytes()
+    if "sha256:" + hashlib.sha256(raw).hexdigest() != pinned:
+        raise ValueError("the MNIST pickle changed after it was verified")
     try:
         (x_tr, y_tr), (x_va, y_va), (x_te, y_te) = _ArraysOnly(gzip.GzipFile(fileobj=io.BytesIO(raw)),
                                                                 encoding="latin1").load()
@@ -115,9 +84,7 @@ def mnist_pickle_to_npz(raw: bytes) -> bytes:
     arrays = {"x_train": np.concatenate([images(x_tr), images(x_va)]),
               "y_train": np.concatenate([y_tr, y_va]).astype(np.uint8),
               "x_test": images(x_te), "y_test": y_te.astype(np.uint8)}
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as z:
+    with zipfile.ZipFile(installed, "w", zipfile.ZIP_STORED) as z:
         for name, array in arrays.items():
             with z.open(zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0)), "w") as f:
                 np.lib.format.write_array(f, np.ascontiguousarray(array), allow_pickle=False)
-    return buffer.getvalue()

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import ast
 import gzip
+import hashlib
 import io
 import os
 import pickle
-import shutil
 import struct
 import subprocess
 import sys
-import zipfile
 
 import numpy as np
 import pytest
@@ -25,28 +24,28 @@ def test_every_asset_says_what_it_is_its_licence_and_who_needs_it():
     for asset in assets.ASSETS.values():
         assert asset.title and asset.licence, asset.name
         assert asset.needed_by and set(asset.needed_by) <= notebooks | {assets.TESTS}, asset.name
-        for spec in asset.specs():
-            assert spec.urls and all(u.startswith(("https://", "http://")) for u in spec.urls), asset.name
-            assert spec.root in ("data", "keras")
-            # Every file can be checked: a pinned checksum, or a load test where the source publishes none.
-            assert assets.source_hashes(spec) or spec.validate, spec.target
+        for spec in asset.files:
+            assert spec.url.startswith(("https://", "http://")), asset.name
+            assert spec.root == asset.root and asset.root in ("data", "keras")
+            # Every file can be checked: a pinned checksum, a load test, or (an archive) every photo pinned.
+            assert spec.online_hash or spec.check or (asset.unpack and asset.unpack.photo_list), spec.target
 
 
 def test_validators_are_attached_only_where_they_can_run():
     """A load-check runs only when the public source publishes no checksum; anywhere else it is dead code."""
     for asset in assets.ASSETS.values():
-        for spec in asset.specs():
-            if spec.validate is not None:
-                assert spec.online_hash is None, f"{spec.target}: its validator could never run"
-            if spec.online_hash is None:
-                assert spec.validate is not None, f"{spec.target}: an online copy could not be checked"
+        for spec in asset.files:
+            if spec.check is not None:
+                assert spec.online_hash is None, f"{spec.target}: its load-check could never run"
+            if spec.online_hash is None and not asset.unpack:
+                assert spec.check is not None, f"{spec.target}: an online copy could not be checked"
             if spec.convert is not None:
-                assert len(spec.installed_sha256) == 64 and assets.source_hashes(spec), spec.target
+                assert len(spec.converted_sha256) == 64 and spec.online_hash, spec.target
 
 
 def test_checksums_name_their_algorithm():
     for asset in assets.ASSETS.values():
-        for spec in asset.specs():
+        for spec in asset.files:
             if spec.online_hash:
                 algorithm, digest = spec.online_hash.split(":")
                 assert len(digest) == {"md5": 32, "sha1": 40, "sha256": 64}[algorithm], spec.target
@@ -54,19 +53,19 @@ def test_checksums_name_their_algorithm():
 
 def test_mirror_files_are_listed_with_size_and_sha256():
     for asset in assets.ASSETS.values():
-        for spec in asset.specs():
+        for spec in asset.files:
             if spec.mirror_path:
-                assert len(spec.mirror_sha256) == 64 and spec.size > 0, spec.mirror_path
+                assert len(spec.mirror_sha256) == 64 and assets.MIRROR_PINS[spec.mirror_path][1] > 0
 
 
 def test_default_set_works_offline_and_optional_ones_are_marked():
     for name in assets.DEFAULT_ASSETS:
-        assert all(spec.mirror_path for spec in assets.get(name).specs()), f"{name} is required but not in the mirror"
+        assert all(spec.mirror_path for spec in assets.get(name).files), f"{name} is required but not in the mirror"
     assert {a.name for a in assets.ASSETS.values() if a.optional} == {"hotdog", "resnet50"}
 
 
 def test_hotdog_mini_checksum_list_covers_every_photo():
-    listed = assets.member_checksums(assets.get("hotdog-mini"))
+    listed = assets.photo_list(assets.get("hotdog-mini"))
     assert len(listed) == 200
     splits = {path.split("/")[0] + "/" + path.split("/")[1] for path in listed}
     assert splits == {"train/hotdog", "train/not-hotdog", "test/hotdog", "test/not-hotdog"}
@@ -75,7 +74,7 @@ def test_hotdog_mini_checksum_list_covers_every_photo():
 def test_the_pinned_mirror_list_agrees_with_the_mirror(mirror):
     sums = {name.removeprefix("./"): sha for sha, name in assets.read_checksums(mirror / "SHA256SUMS", 2)}
     for asset in assets.ASSETS.values():
-        for spec in asset.specs():
+        for spec in asset.files:
             if spec.mirror_path:
                 assert sums[spec.mirror_path] == spec.mirror_sha256, spec.mirror_path
 
@@ -120,31 +119,21 @@ def test_idx_gz(tmp_path, content, good):
     path = tmp_path / "items.gz"
     path.write_bytes(content)
     if good:
-        validators.idx_gz(3)(path)
+        validators.idx_gz(path, 3)
     else:
         with pytest.raises(ValueError, match="items.gz"):
-            validators.idx_gz(3)(path)
-
-
-def test_zip_archive(tmp_path):
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr("a.txt", b"x" * 10_000)
-    good, bad = tmp_path / "good.zip", tmp_path / "bad.zip"
-    good.write_bytes(buffer.getvalue())
-    validators.zip_archive(good)
-    bad.write_bytes(buffer.getvalue()[:-40])  # the central directory is cut off
-    with pytest.raises(ValueError, match="not a readable zip archive"):
-        validators.zip_archive(bad)
+            validators.idx_gz(path, 3)
 
 
 @pytest.mark.slow
 def test_keras_weights_loads_the_file_into_its_architecture(tmp_path, mirror):
     no_top = mirror / "keras" / "models" / "mobilenet_2_5_224_tf_no_top.h5"
-    check_no_top = validators.keras_weights("MobileNet", alpha=0.25, include_top=False)
+    def check_no_top(path):
+        validators.keras_weights(path, "MobileNet", alpha=0.25, include_top=False)
+
     check_no_top(no_top)
     with pytest.raises(ValueError, match="does not load into MobileNet"):  # the right file for another model
-        validators.keras_weights("MobileNet", alpha=0.25)(no_top)
+        validators.keras_weights(no_top, "MobileNet", alpha=0.25)
     truncated = tmp_path / "weights.h5"
     truncated.write_bytes(no_top.read_bytes()[:50_000])
     with pytest.raises(ValueError, match="weights.h5 does not load"):
@@ -172,10 +161,18 @@ def fake_mnist_pickle(rng: np.random.Generator) -> tuple[bytes, dict[str, np.nda
     return gzip.compress(pickle.dumps(splits, protocol=2)), expected
 
 
-def test_mnist_pickle_becomes_keras_npz_reproducibly():
+def convert(tmp_path, raw: bytes, pinned: str | None = None) -> bytes:
+    """What validators.mnist_pickle_to_npz writes for the pickle ``raw`` (pinned: its own sha256 by default)."""
+    (tmp_path / "in.pkl.gz").write_bytes(raw)
+    pinned = pinned or "sha256:" + hashlib.sha256(raw).hexdigest()
+    validators.mnist_pickle_to_npz(tmp_path / "in.pkl.gz", tmp_path / "out.npz", pinned)
+    return (tmp_path / "out.npz").read_bytes()
+
+
+def test_mnist_pickle_becomes_keras_npz_reproducibly(tmp_path):
     raw, expected = fake_mnist_pickle(np.random.default_rng(0))
-    converted = validators.mnist_pickle_to_npz(raw)
-    assert validators.mnist_pickle_to_npz(raw) == converted  # byte for byte: the installed file has a pinned hash
+    converted = convert(tmp_path, raw)
+    assert convert(tmp_path, raw) == converted  # byte for byte: the installed file has a pinned hash
     with np.load(io.BytesIO(converted), allow_pickle=False) as arrays:
         assert sorted(arrays) == sorted(expected)
         for name, array in expected.items():
@@ -186,24 +183,12 @@ def test_mnist_pickle_becomes_keras_npz_reproducibly():
 def test_mnist_conversion_runs_no_code_from_the_pickle(tmp_path):
     marker = tmp_path / "pwned"
     with pytest.raises(ValueError, match="refusing to load"):
-        validators.mnist_pickle_to_npz(gzip.compress(pickle.dumps(WritesAMarker(marker))))
+        convert(tmp_path, gzip.compress(pickle.dumps(WritesAMarker(marker))))
     assert not marker.exists()
     with pytest.raises(ValueError, match="not the classic MNIST pickle"):
-        validators.mnist_pickle_to_npz(b"garbage")
-
-
-def test_a_mirror_copy_must_match_a_pinned_checksum_even_when_it_loads(tmp_path, mirror):
-    """Only a file from a source that publishes no checksum may be accepted by loading it."""
-    spec = assets.get("fashion-mnist").files[1]  # the test labels: small
-    original = mirror / spec.mirror_path
-    recompressed = tmp_path / "labels.gz"
-    recompressed.write_bytes(gzip.compress(gzip.decompress(original.read_bytes()), mtime=0))
-    assert assets.file_problem(spec, original, "mirror") is None
-    assert "matches none of the checksums pinned" in assets.file_problem(spec, recompressed, "mirror")
-    assert assets.file_problem(spec, recompressed, "online") is None  # Keras publishes none: it loads, it's fine
-    shutil.copy(recompressed, tmp_path / "broken.gz")
-    (tmp_path / "broken.gz").write_bytes(recompressed.read_bytes()[:-100])
-    assert "does not load" in assets.file_problem(spec, tmp_path / "broken.gz", "online")
+        convert(tmp_path, b"garbage")
+    with pytest.raises(ValueError, match="changed after it was verified"):  # the bytes converted are re-checked
+        convert(tmp_path, fake_mnist_pickle(np.random.default_rng(0))[0], pinned="sha256:" + "0" * 64)
 
 
 @pytest.mark.parametrize("module, must_not_load", [

@@ -180,6 +180,20 @@ def test_the_command_line_prints_one_line_per_photo(tiny_model_file, photo, caps
 
 
 @pytest.mark.slow
+def test_a_truncated_jpeg_gets_one_line_and_no_tensorflow_log(tiny_model_file, photo):
+    """TensorFlow's C++ start-up line and its "Premature end of JPEG data" go to file descriptor 2; the learner
+    sees only the course's one line."""
+    cut = photo.with_name("cut.jpg")
+    cut.write_bytes(photo.read_bytes()[:len(photo.read_bytes()) // 2])
+    env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+    result = subprocess.run([sys.executable, "-m", "helpers.classify", "cut.jpg", "--model", str(tiny_model_file)],
+                            cwd=photo.parent, capture_output=True, text=True, env=env, timeout=300)
+    assert result.returncode == 1 and result.stdout == ""
+    assert result.stderr.startswith("error: cut.jpg is not an image the classifier can read: TensorFlow cannot")
+    assert len(result.stderr.splitlines()) == 1, result.stderr
+
+
+@pytest.mark.slow
 def test_python_dash_m_works_from_any_folder(tiny_model_file, photo):
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONPATH=str(PROJECT_ROOT))
     result = subprocess.run([sys.executable, "-m", "helpers.classify", photo.name, "--model", str(tiny_model_file)],

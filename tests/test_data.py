@@ -80,13 +80,17 @@ def test_a_learners_extra_photo_keeps_the_set_installed(mirror, isolated_dirs):
 
 
 # ---------------------------------------------------------------- readable images
-def png_header(width: int, height: int) -> bytes:
-    """A PNG that claims ``width`` x ``height`` pixels and holds almost nothing (a decompression bomb's header)."""
+def png_header(width: int, height: int, bad_crc: bytes = b"") -> bytes:
+    """A PNG that claims ``width`` x ``height`` pixels and holds almost nothing (a decompression bomb's header).
+
+    ``bad_crc``: the type of a chunk whose checksum is wrong (Pillow then refuses the header; TensorFlow does not).
+    """
     def chunk(kind: bytes, body: bytes) -> bytes:
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+        crc = zlib.crc32(kind + body) ^ (0xFFFF if kind == bad_crc else 0)
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", crc)
 
     return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(b"")) + chunk(b"IEND", b""))
+            + chunk(b"tEXt", b"Comment\x00made by a test") + chunk(b"IDAT", zlib.compress(b"")) + chunk(b"IEND", b""))
 
 
 def image_bytes(fmt: str, **options) -> bytes:
@@ -117,6 +121,9 @@ def phone_jpeg() -> bytes:
     ("notes.jpg", b"a shopping list", "pillow", "unreadable"),
     ("bomb.png", png_header(20000, 20000), "tensorflow", "too large to decode safely"),
     ("bomb.png", png_header(20000, 20000), "pillow", "too large to decode safely"),
+    ("crc-bomb.png", png_header(20000, 20000, bad_crc=b"tEXt"), "tensorflow", "too large to decode safely"),
+    ("crc-bomb.png", png_header(20000, 20000, bad_crc=b"IHDR"), "tensorflow", "too large to decode safely"),
+    ("crc-bomb.png", png_header(20000, 20000, bad_crc=b"tEXt"), "pillow", "unreadable"),
 ])
 def test_image_problem_asks_the_decoder_that_will_read_the_image(tmp_path, name, content, decoder, says):
     path = tmp_path / name

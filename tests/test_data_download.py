@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import fcntl
 import gzip
 import hashlib
 import io
@@ -15,6 +14,7 @@ import subprocess
 import sys
 import zipfile
 
+import filelock
 import pytest
 from conftest import Route
 
@@ -65,14 +65,14 @@ def test_everything_installs_from_the_mirror_and_verifies(isolated_dirs, mirror)
     assert (keras_home / "models" / "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224_no_top.h5").is_file()
     assert (keras_home / "datasets" / "fashion-mnist" / "train-images-idx3-ubyte.gz").is_file()
     assert len(list((data / "hotdog-mini").rglob("*.jpg"))) == 200
-    assert not list(data.rglob("*.part")) and not list(keras_home.rglob("*.part"))
+    assert not list(data.rglob("*.download")) and not list(keras_home.rglob("*.download"))
 
     # A damaged file is reported as corrupt, and a re-run repairs it.
     (data / "images" / "chelsea.png").write_bytes(b"not a png")
     code, out, _ = run_cli("--list")
     assert code == 1 and "corrupt" in next(line for line in out.splitlines() if line.startswith("chelsea "))
     code, _, _ = run_cli("--mirror", str(mirror))
-    assert code == 0 and fetch.state(assets.get("chelsea")).status == "installed"
+    assert code == 0 and assets.state(assets.get("chelsea")).status == "installed"
 
 
 def test_online_only_assets_are_named_when_asked_from_a_mirror(isolated_dirs, mirror):
@@ -85,7 +85,7 @@ def test_offline_failure_names_the_lacking_assets_and_suggests_the_mirror(isolat
                                                                          monkeypatch, capsys):
     for name in ("chelsea", "coffee"):
         asset = assets.get(name)
-        offline = dataclasses.replace(asset.files[0], urls=(f"{closed_port_url}/{name}.png",))
+        offline = dataclasses.replace(asset.files[0], url=f"{closed_port_url}/{name}.png")
         monkeypatch.setitem(assets.ASSETS, name, dataclasses.replace(asset, files=(offline,)))
     assert data_download.main(["chelsea", "coffee"]) == 1
     err = capsys.readouterr().err
@@ -101,7 +101,7 @@ def test_a_corrupt_mirror_file_is_refused(isolated_dirs, mirror, tmp_path):
     (damaged / "images" / "coffee.png").chmod(0o644)
     (damaged / "images" / "coffee.png").write_bytes(b"damaged in transit")
     outcome = fetch.install_one(assets.get("coffee"), mirror=damaged)
-    assert not outcome.ok and "checksum mismatch" in outcome.message
+    assert not outcome.ok and "matches none of the checksums pinned" in outcome.message
     assert "use a course mirror" not in outcome.message.lower()  # one is in use already
     assert not fetch.target_path(assets.get("coffee").files[0]).exists()
 
@@ -174,8 +174,8 @@ def test_two_installers_at_once_both_succeed(isolated_dirs, mirror):
         assert "Traceback" not in err
     assert any("waiting for it to finish" in err for _, _, err in results)
     for name in assets.DEFAULT_ASSETS:
-        assert fetch.state(assets.get(name)).status == "installed", name
-    assert not list(data.rglob("*.part")) and not list(keras_home.rglob("*.part"))
+        assert assets.state(assets.get(name)).status == "installed", name
+    assert not list(data.rglob("*.download")) and not list(keras_home.rglob("*.download"))
 
 
 def test_a_learners_photo_survives_a_repair_and_a_force(isolated_dirs, mirror):
@@ -195,14 +195,14 @@ def test_a_learners_photo_survives_a_repair_and_a_force(isolated_dirs, mirror):
     assert not mine.exists()
     (aside,) = data.glob("hotdog-mini-your-files-*")
     assert (aside / "train" / "not-hotdog" / "my_lunch.jpg").read_bytes() == b"the learner's own photo"
-    assert fetch.state(assets.get("hotdog-mini")).status == "installed"
+    assert assets.state(assets.get("hotdog-mini")).status == "installed"
 
 
 def test_ctrl_c_says_how_to_resume_and_leaves_nothing_complete(isolated_dirs, mirror):
     data, _ = isolated_dirs
     data.mkdir(parents=True)
-    with open(data / fetch.LOCK, "a") as lock:  # another install is running: the CLI waits for it ...
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    (data / assets.COURSE_FOLDER).mkdir()
+    with filelock.FileLock(data / assets.COURSE_FOLDER / "install.lock"):  # another install: the CLI waits ...
         run = subprocess.Popen([sys.executable, "data_download.py", "chelsea", "--mirror", str(mirror)],
                                cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         assert "waiting for it to finish" in run.stderr.readline()
@@ -223,11 +223,11 @@ def crafted_archive_mirror(tmp_path, monkeypatch, members: dict[str, bytes]):
         for name, content in members.items():
             z.writestr(name, content)
     asset = assets.get("hotdog-mini")
-    spec = dataclasses.replace(asset.archive.archive,
-                               mirror_sha256=hashlib.sha256((copy / "datasets" / "hotdog-mini.zip").read_bytes())
-                               .hexdigest())
-    archive = dataclasses.replace(asset.archive, archive=spec, member_checksums=None, expected_files=None)
-    monkeypatch.setitem(assets.ASSETS, "hotdog-mini", dataclasses.replace(asset, archive=archive))
+    crafted = (copy / "datasets" / "hotdog-mini.zip").read_bytes()
+    monkeypatch.setitem(assets.MIRROR_PINS, "datasets/hotdog-mini.zip", (hashlib.sha256(crafted).hexdigest(),
+                                                                          len(crafted)))
+    unpack = dataclasses.replace(asset.unpack, photo_list=None, expected_files=None)
+    monkeypatch.setitem(assets.ASSETS, "hotdog-mini", dataclasses.replace(asset, unpack=unpack))
     return ["hotdog-mini", "--mirror", str(copy)]
 
 
@@ -256,9 +256,9 @@ def read_only_data_folder(tmp_path, mirror, monkeypatch):
 
 def cannot_write_a_file(tmp_path, mirror, monkeypatch):
     def refuse(*args, **kwargs):
-        raise PermissionError(13, "Permission denied", str(args[1]))
+        raise PermissionError(13, "Permission denied", str(tmp_path / "data" / "images"))
 
-    monkeypatch.setattr(shutil, "copyfile", refuse)
+    monkeypatch.setattr(shutil, "copyfileobj", refuse)
     return ["chelsea", "--mirror", str(mirror)]
 
 
@@ -315,8 +315,8 @@ def github_style_archive(mirror) -> bytes:
 
     It also holds files the course must ignore (the source's val/ folder, a README).
     """
-    top = assets.get("hotdog-mini").archive.online_prefix
-    listed = assets.member_checksums(assets.get("hotdog-mini"))
+    top = assets.get("hotdog-mini").unpack.online_prefix
+    listed = assets.photo_list(assets.get("hotdog-mini"))
     buffer = io.BytesIO()
     with zipfile.ZipFile(mirror / "datasets" / "hotdog-mini.zip") as source, zipfile.ZipFile(buffer, "w") as out:
         for local, (_, source_path) in listed.items():
@@ -328,8 +328,7 @@ def github_style_archive(mirror) -> bytes:
 
 def online_hotdog(url: str):
     asset = assets.get("hotdog-mini")
-    spec = dataclasses.replace(asset.archive, archive=dataclasses.replace(asset.archive.archive, urls=(url,)))
-    return dataclasses.replace(asset, archive=spec)
+    return dataclasses.replace(asset, files=(dataclasses.replace(asset.files[0], url=url),))
 
 
 def test_hotdog_mini_online_is_verified_photo_by_photo(isolated_dirs, http_server, github_style_archive):
@@ -339,8 +338,8 @@ def test_hotdog_mini_online_is_verified_photo_by_photo(isolated_dirs, http_serve
     outcome = fetch.install_one(asset)
     assert outcome.ok, outcome.message
     photos = sorted(p.relative_to(data / "hotdog-mini").as_posix() for p in (data / "hotdog-mini").rglob("*.jpg"))
-    assert len(photos) == 200 and photos == sorted(assets.member_checksums(asset))
-    assert fetch.state(asset).status == "installed"
+    assert len(photos) == 200 and photos == sorted(assets.photo_list(asset))
+    assert assets.state(asset).status == "installed"
     assert not (data / "downloads" / "hotdog-mini.zip").exists()  # unpacked and verified: the zip is removed
 
 
@@ -355,3 +354,31 @@ def test_hotdog_mini_with_a_changed_photo_installs_nothing(isolated_dirs, http_s
     outcome = fetch.install_one(online_hotdog(http_server.url + "/archive.zip"))
     assert not outcome.ok and "does not match its checksum" in outcome.message
     assert not (data / "hotdog-mini").exists()
+
+
+# ---------------------------------------------------------------- the command line's own edges
+def test_a_closed_pipe_ends_the_listing_quietly(isolated_dirs):
+    """`python data_download.py --list | head -1`: the reader stops early; no error about folders, no traceback."""
+    run = subprocess.Popen([sys.executable, "data_download.py", "--list"], cwd=PROJECT_ROOT, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE)
+    first = run.stdout.readline()
+    run.stdout.close()  # what `head -1` does after its line
+    err = run.stderr.read().decode()
+    run.wait(timeout=60)
+    assert first.startswith(b"course data folder:")
+    assert err == "", err
+
+
+def test_ctrl_c_during_the_first_import_is_one_line(tmp_path):
+    """Ctrl-C while Python is still importing the course's modules (slow on a first run): one line, exit 130."""
+    (tmp_path / "sitecustomize.py").write_text(
+        "import sys\n"
+        "class CtrlC:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'pooch':\n"
+        "            raise KeyboardInterrupt\n"
+        "sys.meta_path.insert(0, CtrlC())\n")
+    result = subprocess.run([sys.executable, "data_download.py", "--list"], cwd=PROJECT_ROOT, capture_output=True,
+                            text=True, timeout=60, env=dict(os.environ, PYTHONPATH=str(tmp_path)))
+    assert result.returncode == 130 and result.stdout == ""
+    assert result.stderr.strip() == "interrupted; run again to resume", result.stderr

@@ -1,11 +1,13 @@
-"""The download path, against a real HTTP server on 127.0.0.1, and archive safety."""
+"""The download path, against a real HTTP server on 127.0.0.1, the mirror copy, and archive safety."""
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import io
 import os
 import shutil
+import signal
 import stat
 import tracemalloc
 import zipfile
@@ -13,16 +15,16 @@ import zipfile
 import pytest
 from conftest import Route
 
-from helpers import fetch
-from helpers.assets import ArchiveSpec, Asset, FileSpec
+from helpers import assets, fetch
+from helpers.assets import Asset, File, Unpack
 
 BODY = bytes(range(256)) * 4096  # 1 MiB of known content
 SHA = hashlib.sha256(BODY).hexdigest()
 
 
-def file_asset(url: str, checksum: str | None = "sha256:" + SHA, validate=None) -> Asset:
-    spec = FileSpec("downloads/blob.bin", "data", (url,), checksum, validate=validate)
-    return Asset("blob", "a test file", "none", ("00_test",), files=(spec,))
+def file_asset(url: str, checksum: str | None = "sha256:" + SHA, check=None, **extra) -> Asset:
+    return Asset("blob", "a test file", "none", ("00_test",), "data",
+                 (File("downloads/blob.bin", "data", url, checksum, check=check, **extra),))
 
 
 def installed_file(data_dir):
@@ -30,20 +32,22 @@ def installed_file(data_dir):
 
 
 def leftovers(data_dir):
-    """Files in the downloads folder, with this process's id in a .part name written as PID."""
+    """Files in the downloads folder (temporary downloads are hidden names)."""
     if not (data_dir / "downloads").exists():
         return []
-    return sorted(p.name.replace(f".{os.getpid()}.", ".PID.") for p in (data_dir / "downloads").glob("*"))
+    return sorted(p.name for p in (data_dir / "downloads").glob("*"))
 
 
 def test_good_file_is_downloaded_verified_and_renamed(isolated_dirs, http_server):
     data, _ = isolated_dirs
-    http_server.routes["/blob.bin"] = Route(BODY)
+    route = http_server.routes["/blob.bin"] = Route(BODY)
     outcome = fetch.install_one(file_asset(http_server.url + "/blob.bin"))
     assert outcome.ok, outcome.message
     assert installed_file(data).read_bytes() == BODY
-    assert leftovers(data) == ["blob.bin"]  # no .part left behind
-    assert fetch.state(file_asset("unused")).status == "installed"
+    assert leftovers(data) == ["blob.bin"]  # no temporary file left behind
+    assert assets.state(file_asset("unused")).status == "installed"
+    assert route.requests[0]["User-Agent"] == fetch.USER_AGENT
+    assert assets.read_receipt(file_asset("unused")) == {"downloads/blob.bin": SHA}
 
 
 def test_second_install_does_not_download_again(isolated_dirs, http_server):
@@ -59,7 +63,7 @@ def test_wrong_checksum_deletes_the_file_and_says_so(isolated_dirs, http_server)
     http_server.routes["/blob.bin"] = Route(BODY[:-1] + b"X")
     outcome = fetch.install_one(file_asset(http_server.url + "/blob.bin"))
     assert not outcome.ok
-    assert "checksum mismatch" in outcome.message and "deleted" in outcome.message
+    assert "matches none of the checksums pinned" in outcome.message and "deleted" in outcome.message
     assert leftovers(data) == []
 
 
@@ -68,40 +72,20 @@ def test_body_cut_short_never_looks_complete(isolated_dirs, http_server):
     http_server.routes["/blob.bin"] = Route(BODY, cut_after=1000)
     outcome = fetch.install_one(file_asset(http_server.url + "/blob.bin"))
     assert not outcome.ok
-    assert "run the same command again to resume" in outcome.message
-    assert not installed_file(data).exists()
-    assert leftovers(data) == ["blob.bin.PID.part"]  # one per process: two installers never share one
-    assert fetch.state(file_asset("unused")).status == "missing"
+    assert "broke off" in outcome.message and "run the same command again" in outcome.message
+    assert not installed_file(data).exists() and leftovers(data) == []
+    assert assets.state(file_asset("unused")).status == "missing"
+    http_server.routes["/blob.bin"] = Route(BODY)
+    assert fetch.install_one(file_asset(http_server.url + "/blob.bin")).ok  # the next run starts cleanly
 
 
-def test_interrupted_download_resumes_with_a_range_request(isolated_dirs, http_server):
-    data, _ = isolated_dirs
-    route = http_server.routes["/blob.bin"] = Route(BODY, cut_after=300_000, cut_first_only=True)
-    asset = file_asset(http_server.url + "/blob.bin")
-    assert not fetch.install_one(asset).ok
-    outcome = fetch.install_one(asset)
-    assert outcome.ok, outcome.message
-    assert route.requests[1]["Range"] == "bytes=300000-"
-    assert installed_file(data).read_bytes() == BODY
-    assert leftovers(data) == ["blob.bin"]
-
-
-def test_server_without_range_support_restarts_cleanly(isolated_dirs, http_server):
-    data, _ = isolated_dirs
-    http_server.routes["/blob.bin"] = Route(BODY, cut_after=300_000, cut_first_only=True, ranges=False)
-    asset = file_asset(http_server.url + "/blob.bin")
-    assert not fetch.install_one(asset).ok
-    assert fetch.install_one(asset).ok
-    assert installed_file(data).read_bytes() == BODY
-
-
-def test_stale_partial_file_longer_than_the_source_restarts(isolated_dirs, http_server):
+def test_a_temporary_download_left_by_a_killed_run_is_removed(isolated_dirs, http_server):
     data, _ = isolated_dirs
     http_server.routes["/blob.bin"] = Route(BODY)
     (data / "downloads").mkdir(parents=True)
-    (data / "downloads" / "blob.bin.part").write_bytes(b"x" * (len(BODY) + 10))  # an older course's name
+    (data / "downloads" / ".blob.bin.4242.download").write_bytes(BODY[:300_000])
     assert fetch.install_one(file_asset(http_server.url + "/blob.bin")).ok
-    assert installed_file(data).read_bytes() == BODY
+    assert leftovers(data) == ["blob.bin"]
 
 
 def test_404_is_reported_with_the_url(isolated_dirs, http_server):
@@ -116,30 +100,41 @@ def test_unreachable_server_is_reported(isolated_dirs, closed_port_url):
     data, _ = isolated_dirs
     outcome = fetch.install_one(file_asset(closed_port_url + "/blob.bin"))
     assert not outcome.ok
-    assert "cannot reach 127.0.0.1" in outcome.message
+    assert "cannot reach 127.0.0.1" in outcome.message and "Connection refused" in outcome.message
+    assert "\n" not in outcome.message
     assert not installed_file(data).exists()
 
 
-def test_next_url_is_tried_when_the_first_fails(isolated_dirs, http_server):
-    http_server.routes["/blob.bin"] = Route(BODY)
-    spec = FileSpec("downloads/blob.bin", "data", (http_server.url + "/gone.bin", http_server.url + "/blob.bin"),
-                    "sha256:" + SHA)
-    assert fetch.install_one(Asset("blob", "t", "none", (), files=(spec,))).ok
+def must_start_with_magic(path):
+    if not path.read_bytes().startswith(b"MAGIC"):
+        raise ValueError("no magic header")
 
 
 def test_file_without_published_hash_is_checked_by_loading(isolated_dirs, http_server):
     data, _ = isolated_dirs
     http_server.routes["/blob.bin"] = Route(b"not what we wanted")
-
-    def must_start_with_magic(path):
-        if not path.read_bytes().startswith(b"MAGIC"):
-            raise ValueError("no magic header")
-
     outcome = fetch.install_one(file_asset(http_server.url + "/blob.bin", None, must_start_with_magic))
     assert not outcome.ok and "does not load" in outcome.message and "no magic header" in outcome.message
     assert leftovers(data) == []
     http_server.routes["/blob.bin"] = Route(b"MAGIC and payload")
     assert fetch.install_one(file_asset(http_server.url + "/blob.bin", None, must_start_with_magic)).ok
+
+
+def test_installed_or_not_is_decided_by_the_receipt_without_loading(isolated_dirs, http_server, monkeypatch):
+    """The load-check runs once, at install time; afterwards the receipt's hash decides."""
+    data, _ = isolated_dirs
+    http_server.routes["/blob.bin"] = Route(b"MAGIC and payload")
+    calls = []
+    asset = file_asset(http_server.url + "/blob.bin", None, lambda p: calls.append(p) or must_start_with_magic(p))
+    assert fetch.install_one(asset).ok and len(calls) == 1
+    assert assets.state(asset).status == "installed" and len(calls) == 1
+    installed_file(data).write_bytes(b"MAGIC but another file")  # it would still load: the receipt says no
+    assert assets.state(asset) == assets.State("corrupt", "blob.bin: changed since installed")
+    assets.receipt_path(asset).unlink()  # a file the course did not install (Keras downloaded it itself)
+    assert assets.state(asset).status == "unchecked"
+    route = http_server.routes["/blob.bin"]
+    assert fetch.install_one(asset).ok and len(route.requests) == 1  # checked once by loading, not downloaded
+    assert assets.state(asset).status == "installed"
 
 
 def test_corrupted_installed_file_is_detected(isolated_dirs, http_server):
@@ -148,9 +143,94 @@ def test_corrupted_installed_file_is_detected(isolated_dirs, http_server):
     asset = file_asset(http_server.url + "/blob.bin")
     assert fetch.install_one(asset).ok
     installed_file(data).write_bytes(b"garbage")
-    assert fetch.state(asset).status == "corrupt"
+    assert assets.state(asset).status == "corrupt"
     assert fetch.install_one(asset).ok  # a corrupt file is replaced, not trusted
     assert installed_file(data).read_bytes() == BODY
+
+
+def test_a_converted_file_is_installed_and_an_interrupted_conversion_is_cleaned_up(isolated_dirs, http_server):
+    data, _ = isolated_dirs
+    http_server.routes["/blob.bin"] = Route(BODY)
+
+    def upper(download, installed):
+        installed.write_bytes(download.read_bytes().upper())
+
+    asset = file_asset(http_server.url + "/blob.bin", convert=upper,
+                       converted_sha256=hashlib.sha256(BODY.upper()).hexdigest())
+    (data / "downloads").mkdir(parents=True)
+    (data / "downloads" / ".blob.bin.4242.converted").write_bytes(b"half a conversion, Ctrl-C")
+    assert fetch.install_one(asset).ok
+    assert installed_file(data).read_bytes() == BODY.upper()
+    assert leftovers(data) == ["blob.bin"]
+    assert assets.state(asset).status == "installed"
+    installed_file(data).write_bytes(BODY)  # the unconverted source is not the installed file
+    assert assets.state(asset).status == "corrupt"
+
+
+# ---------------------------------------------------------------- the mirror downloader
+def one_file_mirror(tmp_path, content: bytes, pinned: bytes, monkeypatch, sums: str | None = None):
+    """A mirror holding ``content`` where the course pins the sha256 and size of ``pinned``."""
+    mirror = tmp_path / "mirror"
+    (mirror / "images").mkdir(parents=True, exist_ok=True)
+    (mirror / "images" / "cat.png").write_bytes(content)
+    if sums is not None:
+        (mirror / "SHA256SUMS").write_text(f"{sums}  ./images/cat.png\n")
+    monkeypatch.setitem(assets.MIRROR_PINS, "images/cat.png", (hashlib.sha256(pinned).hexdigest(), len(pinned)))
+    asset = Asset("cat", "a test photo", "none", (), "data",
+                  (File("images/cat.png", "data", "https://example.invalid/cat.png", None, "images/cat.png"),))
+    return mirror, asset
+
+
+def test_a_mirror_file_is_copied_and_verified(isolated_dirs, tmp_path, monkeypatch):
+    data, _ = isolated_dirs
+    mirror, asset = one_file_mirror(tmp_path, BODY, BODY, monkeypatch)
+    outcome = fetch.install_one(asset, mirror=mirror)
+    assert outcome.ok and outcome.message == f"installed from the mirror {mirror}"
+    assert (data / "images" / "cat.png").read_bytes() == BODY
+
+
+def test_a_mirror_file_of_the_wrong_size_is_refused_before_it_is_copied(isolated_dirs, tmp_path, monkeypatch):
+    data, _ = isolated_dirs
+    mirror, asset = one_file_mirror(tmp_path, BODY * 8, BODY, monkeypatch)  # 8 MiB where 1 MiB is pinned
+    copied = []
+    monkeypatch.setattr(shutil, "copyfileobj", lambda *a, **k: copied.append(a))
+    outcome = fetch.install_one(asset, mirror=mirror)
+    assert not outcome.ok and "has 8388608 bytes, not the 1048576 pinned" in outcome.message
+    assert copied == [] and not (data / "images" / "cat.png").exists()
+
+
+def test_a_mirror_copy_must_match_its_pinned_checksum_even_when_it_loads(isolated_dirs, mirror):
+    """Only a file from a source that publishes no checksum may be accepted by loading it: never a mirror's."""
+    spec = assets.get("fashion-mnist").files[3]  # the test labels: small
+    recompressed = gzip.compress(gzip.decompress((mirror / spec.mirror_path).read_bytes()), mtime=0)
+    copy = isolated_dirs[0].parent / "recompressed-mirror"
+    shutil.copytree(mirror / "keras" / "datasets", copy / "keras" / "datasets")
+    (copy / spec.mirror_path).write_bytes(recompressed)
+    spec.check(copy / spec.mirror_path)  # it loads ...
+    outcome = fetch.install_one(assets.get("fashion-mnist"), mirror=copy)
+    assert not outcome.ok and "matches none of the checksums pinned" in outcome.message  # ... and is refused
+
+
+@pytest.mark.parametrize("listed, ok", [(SHA, True), ("0" * 64, False)])
+def test_the_mirrors_own_sums_can_add_a_check_never_replace_one(isolated_dirs, tmp_path, monkeypatch, listed, ok):
+    mirror, asset = one_file_mirror(tmp_path, BODY, BODY, monkeypatch, sums=listed)
+    outcome = fetch.install_one(asset, mirror=mirror)
+    assert outcome.ok == ok and (ok or "does not match the mirror's SHA256SUMS" in outcome.message)
+    changed = BODY[:-1] + b"X"
+    mirror, asset = one_file_mirror(tmp_path, changed, BODY, monkeypatch, sums=hashlib.sha256(changed).hexdigest())
+    outcome = fetch.install_one(asset, mirror=mirror, force=True)  # listed in SHA256SUMS, but not pinned
+    assert not outcome.ok
+
+
+def test_a_destination_that_cannot_be_written_is_named_not_the_mirror(isolated_dirs, tmp_path, monkeypatch):
+    data, _ = isolated_dirs
+    mirror, asset = one_file_mirror(tmp_path, BODY, BODY, monkeypatch)
+    data.mkdir(parents=True)
+    (data / "images").write_text("a file where the images folder should be")
+    with pytest.raises(OSError) as raised:
+        fetch.install_one(asset, mirror=mirror)
+    message = fetch.os_error_message(raised.value)
+    assert str(data / "images") in message and str(mirror) not in message, message
 
 
 # ---------------------------------------------------------------- archives
@@ -162,12 +242,12 @@ def make_zip(members: dict[str, bytes]) -> bytes:
     return buffer.getvalue()
 
 
-def archive_asset(url: str, expected_files: int | None = None, body: bytes | None = None) -> Asset:
+def archive_asset(url: str, expected_files: int | None = None, body: bytes | None = None,
+                  checksum: str | None = None) -> Asset:
     """A test archive whose checksum is pinned (``body``: the bytes the server sends)."""
-    pinned = "sha256:" + hashlib.sha256(body).hexdigest() if body is not None else None
-    spec = FileSpec("downloads/set.zip", "data", (url,), pinned)
-    return Asset("set", "a test archive", "none", (), archive=ArchiveSpec(
-        spec, extract_to="photo-set", online_prefix="set/", mirror_prefix="set/", expected_files=expected_files))
+    pinned = checksum or ("sha256:" + hashlib.sha256(body).hexdigest() if body is not None else None)
+    return Asset("set", "a test archive", "none", (), "data", (File("downloads/set.zip", "data", url, pinned),),
+                 Unpack("photo-set", "set/", "set/", expected_files=expected_files))
 
 
 def test_archive_is_unpacked_atomically_with_a_receipt(isolated_dirs, http_server):
@@ -178,27 +258,50 @@ def test_archive_is_unpacked_atomically_with_a_receipt(isolated_dirs, http_serve
     outcome = fetch.install_one(asset)
     assert outcome.ok, outcome.message
     assert (data / "photo-set" / "a" / "1.txt").read_bytes() == b"one"
-    assert (data / "photo-set" / fetch.RECEIPT).is_file()
+    assert sorted(assets.read_receipt(asset)) == ["photo-set/a/1.txt", "photo-set/b/2.txt"]
     assert not (data / "photo-set" / "x").exists()
-    assert fetch.state(asset).status == "installed"
-    assert sorted(p.name for p in data.iterdir()) == [fetch.LOCK, "downloads", "photo-set"]  # no staging left
+    assert assets.state(asset).status == "installed"
+    assert sorted(p.name for p in data.iterdir()) == [assets.COURSE_FOLDER, "photo-set"]  # no staging, no zip
     umask = os.umask(0)
     os.umask(umask)
     for folder in (data / "photo-set", data / "photo-set" / "a"):
         assert stat.S_IMODE(folder.stat().st_mode) == 0o777 & ~umask  # not mkdtemp's private 0700
 
 
-@pytest.mark.parametrize("evil", ["set/../../escaped.txt", "/tmp/absolute.txt", "set/a/../../../up.txt"])
+def test_an_archive_lying_in_the_downloads_folder_is_never_unpacked_unverified(isolated_dirs, http_server):
+    data, _ = isolated_dirs
+    good = make_zip({"set/a.txt": b"the real photo"})
+    http_server.routes["/set.zip"] = Route(good)
+    (data / "downloads").mkdir(parents=True)
+    (data / "downloads" / "set.zip").write_bytes(make_zip({"set/a.txt": b"planted"}))
+    asset = archive_asset(http_server.url + "/set.zip", body=good, checksum="sha1:" + hashlib.sha1(good).hexdigest())
+    assert fetch.install_one(asset).ok
+    assert (data / "photo-set" / "a.txt").read_bytes() == b"the real photo"
+    http_server.routes["/set.zip"] = Route(make_zip({"set/a.txt": b"served instead"}))
+    outcome = fetch.install_one(asset, force=True)
+    assert not outcome.ok and "matches none of the checksums pinned" in outcome.message
+    assert (data / "photo-set" / "a.txt").read_bytes() == b"the real photo"
+
+
+@pytest.mark.parametrize("evil", ["set/../../escaped.txt", "/tmp/absolute.txt", "set/a/../../../up.txt",
+                                  "set/{tmp}/escaped.txt", "set\\..\\..\\escaped.txt"])
 def test_archive_with_escaping_members_is_refused(isolated_dirs, http_server, tmp_path, evil):
     data, _ = isolated_dirs
+    evil = evil.format(tmp=tmp_path)  # set//tmp/...: a member that a string join would make absolute
     body = make_zip({"set/ok.txt": b"fine", evil: b"gotcha"})
     http_server.routes["/set.zip"] = Route(body)
     outcome = fetch.install_one(archive_asset(http_server.url + "/set.zip", body=body))
     assert not outcome.ok
-    assert "refusing archive" in outcome.message and evil in outcome.message
+    assert "refusing archive" in outcome.message and repr(evil) in outcome.message
     assert not (data / "photo-set").exists()
-    assert not (tmp_path / "escaped.txt").exists() and not (data / "escaped.txt").exists()
+    assert not list(tmp_path.rglob("escaped.txt")) and not (data / "escaped.txt").exists()
     assert not (data / "downloads" / "set.zip").exists()  # a refused archive is not kept for reuse
+
+
+def test_a_double_slash_member_would_have_escaped_through_the_folder_join(tmp_path):
+    """Why ``set//x`` is refused: its parts look harmless, but joined as a string it is an absolute path."""
+    local = "set//tmp/x"[len("set/"):]
+    assert (tmp_path / local).is_absolute() and not str(tmp_path / local).startswith(str(tmp_path))
 
 
 @pytest.mark.parametrize("members", [{"set/a/1.txt": b"one"}, {f"set/{i}.txt": b"x" for i in range(5)}])
@@ -273,70 +376,94 @@ def test_members_are_streamed_to_disk_within_a_size_limit(isolated_dirs, http_se
     assert not outcome.ok and "unpacks to 41943040 bytes" in outcome.message
 
 
-def test_an_interrupted_swap_never_leaves_a_half_folder(isolated_dirs, http_server, monkeypatch):
-    """Ctrl-C while the old folder is being removed: the new folder is already complete."""
-    data, _ = isolated_dirs
-    members = {f"set/{i}.txt": str(i).encode() for i in range(20)}
-    body = make_zip(members)
-    http_server.routes["/set.zip"] = Route(body)
-    asset = archive_asset(http_server.url + "/set.zip", expected_files=20, body=body)
-    assert fetch.install_one(asset).ok
-    (data / "photo-set" / "3.txt").write_bytes(b"damaged")
-    assert fetch.state(asset).status == "corrupt"
-    real_rmtree = shutil.rmtree
-
-    def interrupted_rmtree(path, *args, **kwargs):
-        if "photo-set" in str(path) and "staging" not in str(path):
-            os.unlink(sorted(os.scandir(path), key=lambda e: e.name)[-1].path)  # half way through ...
-            raise KeyboardInterrupt  # ... the learner presses Ctrl-C
-        return real_rmtree(path, *args, **kwargs)
-
-    with monkeypatch.context() as patched, pytest.raises(KeyboardInterrupt):
-        patched.setattr(shutil, "rmtree", interrupted_rmtree)
-        fetch.install_one(asset)
-    assert fetch.state(asset).status == "installed"
-    assert len(list((data / "photo-set").glob("*.txt"))) == 20
-
-
-def test_stale_part_of_another_process_is_resumed(isolated_dirs, http_server):
-    data, _ = isolated_dirs
-    route = http_server.routes["/blob.bin"] = Route(BODY)
-    (data / "downloads").mkdir(parents=True)
-    (data / "downloads" / "blob.bin.4242.part").write_bytes(BODY[:300_000])  # left by a run that was killed
-    assert fetch.install_one(file_asset(http_server.url + "/blob.bin")).ok
-    assert route.requests[0]["Range"] == "bytes=300000-"
-    assert leftovers(data) == ["blob.bin"]
-
-
 def test_interrupted_unpack_is_reported_as_corrupt(isolated_dirs, http_server):
     data, _ = isolated_dirs
     (data / "photo-set" / "a").mkdir(parents=True)
     (data / "photo-set" / "a" / "1.txt").write_bytes(b"one")
-    state = fetch.state(archive_asset(http_server.url + "/set.zip"))
+    state = assets.state(archive_asset(http_server.url + "/set.zip"))
     assert state.status == "corrupt" and "never finished" in state.detail
 
 
-def test_progress_reports_quarters_when_not_a_terminal():
-    stream = io.StringIO()
-    progress = fetch.Progress("blob.bin", 1000, stream=stream)
-    for done in range(0, 1001, 100):
-        progress.update(done)
-    progress.close()
-    lines = stream.getvalue().splitlines()
-    assert [line.split(": ")[1].split()[0] for line in lines] == ["0%", "30%", "50%", "80%", "100%"]
+# ---------------------------------------------------------------- learners' files, Ctrl-C, links
+TWENTY = {f"set/{i}.txt": str(i).encode() for i in range(20)}
 
 
-def test_a_converted_file_is_installed_and_an_interrupted_conversion_is_cleaned_up(isolated_dirs, http_server):
-    data, _ = isolated_dirs
-    http_server.routes["/blob.bin"] = Route(BODY)
-    spec = FileSpec("downloads/blob.bin", "data", (http_server.url + "/blob.bin",), "sha256:" + SHA,
-                    convert=bytes.upper, installed_sha256=hashlib.sha256(BODY.upper()).hexdigest())
-    asset = Asset("blob", "a converted file", "none", (), files=(spec,))
-    (data / "downloads").mkdir(parents=True)
-    (data / "downloads" / "blob.bin.4242.part.converted").write_bytes(b"half a conversion, Ctrl-C")
+@pytest.fixture
+def installed_set(isolated_dirs, http_server):
+    body = make_zip(TWENTY)
+    http_server.routes["/set.zip"] = Route(body)
+    asset = archive_asset(http_server.url + "/set.zip", expected_files=20, body=body)
     assert fetch.install_one(asset).ok
-    assert installed_file(data).read_bytes() == BODY.upper()
-    assert leftovers(data) == ["blob.bin"]
-    assert fetch.state(asset).status == "installed"
-    installed_file(data).write_bytes(BODY)  # the unconverted source is not the installed file
-    assert fetch.state(asset).status == "corrupt"
+    return asset
+
+
+def test_force_twice_in_the_same_second_never_overwrites_set_aside_files(isolated_dirs, installed_set, monkeypatch):
+    data, _ = isolated_dirs
+    monkeypatch.setattr(fetch.time, "strftime", lambda *a: "20261202-120000")  # one clock second for both
+    for content in (b"first lunch", b"second lunch"):
+        (data / "photo-set" / "mine.jpg").write_bytes(content)
+        outcome = fetch.install_one(installed_set, force=True)
+        assert outcome.ok and "own file(s) were moved to" in outcome.message
+    kept = sorted((p.parent.name, p.read_bytes()) for p in data.glob("photo-set-your-files-*/mine.jpg"))
+    assert kept == [("photo-set-your-files-20261202-120000", b"first lunch"),
+                    ("photo-set-your-files-20261202-120000-2", b"second lunch")]
+
+
+def test_ctrl_c_during_the_swap_waits_until_the_swap_is_done(isolated_dirs, installed_set, monkeypatch):
+    """Ctrl-C between the renames of the swap: the swap still completes, and nothing is left half done.
+
+    The signal really arrives (``signal.raise_signal``) right after the old folder is renamed aside; without the
+    deferral, the default handler would raise KeyboardInterrupt there and leave no ``photo-set`` at all.
+    """
+    data, _ = isolated_dirs
+    (data / "photo-set" / "3.txt").write_bytes(b"damaged")
+    real_rename = os.rename
+
+    def rename_then_ctrl_c(source, target, *args, **kwargs):
+        real_rename(source, target, *args, **kwargs)
+        if ".old-" in str(target):
+            signal.raise_signal(signal.SIGINT)
+
+    monkeypatch.setattr(os, "rename", rename_then_ctrl_c)
+    try:
+        outcome = fetch.install_one(installed_set)
+    except KeyboardInterrupt:
+        pytest.fail(f"Ctrl-C broke into the swap: {sorted(p.name for p in data.iterdir())}")
+    assert outcome.ok, outcome.message
+    assert fetch._interrupted.is_set()  # remembered: install() stops before the next asset
+    assert assets.state(installed_set).status == "installed"
+    assert sorted(p.name for p in data.iterdir()) == [assets.COURSE_FOLDER, "photo-set"]  # no .old- folder
+
+
+def test_install_finishes_the_asset_ctrl_c_arrived_in_and_stops_before_the_next(monkeypatch):
+    done = []
+
+    def install_one(asset, mirror, force):
+        done.append(asset.name)
+        fetch._interrupted.set()
+        return fetch.Outcome(asset.name, True, "installed")
+
+    monkeypatch.setattr(fetch, "install_one", install_one)
+    with pytest.raises(KeyboardInterrupt):
+        fetch.install(["chelsea", "coffee"], report=lambda line: None)
+    assert done == ["chelsea"]
+    assert [o.ok for o in fetch.install(["coffee"], report=lambda line: None)] == [True]  # the last one: no stop
+
+
+def test_a_half_deleted_old_folder_is_removed_by_the_next_run(isolated_dirs, installed_set):
+    data, _ = isolated_dirs
+    (data / ".photo-set.old-4242" / "a").mkdir(parents=True)  # a run killed while it deleted the old folder
+    (data / ".photo-set.staging-x").mkdir()
+    assert fetch.install_one(installed_set).message == "already installed"
+    assert sorted(p.name for p in data.iterdir()) == [assets.COURSE_FOLDER, "photo-set"]
+
+
+def test_a_folder_linked_to_another_disk_stays_a_link_after_force(isolated_dirs, installed_set, tmp_path):
+    data, _ = isolated_dirs
+    other_disk = tmp_path / "other-disk" / "photo-set"
+    other_disk.parent.mkdir()
+    shutil.move(data / "photo-set", other_disk)
+    (data / "photo-set").symlink_to(other_disk, target_is_directory=True)
+    assert fetch.install_one(installed_set, force=True).ok
+    assert (data / "photo-set").is_symlink() and (other_disk / "3.txt").read_bytes() == b"3"
+    assert assets.state(installed_set).status == "installed"

@@ -45,6 +45,15 @@ def test_labelled_images_skips_unreadable_files_and_labels_hot_dogs_1(folder):
         assert label == (1 if path.parent.name == "hotdog" else 0)  # so a sigmoid output is P(hot dog)
 
 
+def test_labelled_images_says_which_folders_it_leaves_out(folder):
+    """A learner's own class folder is not silently ignored: a warning names it and says how to use it."""
+    _photo(folder / "my-class" / "m0.jpg", (0, 230, 0))
+    (folder / ".ipynb_checkpoints").mkdir()  # hidden folders are Jupyter's, not classes
+    with pytest.warns(UserWarning, match=r"\['my-class'\] are not among the classes.*pass class_names"):
+        paths, _, _ = data.labelled_images(folder)
+    assert len(paths) == 8
+
+
 # ---------------------------------------------------------------- load_image
 @pytest.mark.parametrize("fmt, suffix", [("JPEG", "jpg"), ("PNG", "png"), ("GIF", "gif"), ("BMP", "bmp")])
 def test_load_image_gives_a_square_of_raw_rgb_pixels(tmp_path, fmt, suffix):

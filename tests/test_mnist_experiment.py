@@ -111,7 +111,7 @@ def test_augmented_dataset_batches_shuffles_and_keeps_labels(squares):
 
 # ---------------------------------------------------------------- the benchmark that reuses them
 @pytest.mark.slow
-@pytest.mark.skipif(not (data.is_installed("mnist") or data.is_installed("mnist-pickle")), reason="needs MNIST")
+@pytest.mark.skipif(not data.is_installed("mnist"), reason="needs MNIST (python data_download.py mnist)")
 def test_the_five_seed_benchmark_runs_every_way():
     result = subprocess.run([sys.executable, "benchmarks/mnist_augmentation_seeds.py", "--smoke"], cwd=PROJECT_ROOT,
                             capture_output=True, text=True, timeout=600)
