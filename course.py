@@ -38,6 +38,7 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parent
 COMMANDS = ("start", "test", "setup", "regenerate", "browser-test", "compat-test")
@@ -57,11 +58,13 @@ class UserError(Exception):
         self.code = code
 
 
-class Options:
+class Options(NamedTuple):
     """The parsed command line: one command, the mirror, the language and what passes through."""
 
-    def __init__(self, command: str, mirror: Path | None, lang: str, extra: list[str]):
-        self.command, self.mirror, self.lang, self.extra = command, mirror, lang, extra
+    command: str
+    mirror: Path | None
+    lang: str
+    extra: list[str]
 
 
 def usage() -> str:
@@ -97,6 +100,8 @@ def parse(argv: list[str], environ: dict[str, str]) -> Options | None:
         raise UserError(usage(), 2)
     if lang not in LANGUAGES:
         raise UserError(f"error: --lang (or COURSE_LANG) is '{lang}'; give en (English) or zh (中文)", 2)
+    if mirror == "":
+        raise UserError("error: --mirror needs a folder", 2)
     if mirror is not None:
         mirror = Path(mirror).expanduser().resolve()
         if not mirror.is_dir():

@@ -27,7 +27,8 @@ import json, os, sys
 from pathlib import Path
 args = sys.argv[2:]
 with open(os.environ["STUB_LOG"], "a", encoding="utf-8") as log:
-    log.write(json.dumps({"exe": sys.argv[1], "args": args, "cwd": os.getcwd()}) + "\n")
+    log.write(json.dumps({"exe": sys.argv[1], "args": args, "cwd": os.getcwd(),
+                          "tf_log_level": os.environ.get("TF_CPP_MIN_LOG_LEVEL")}) + "\n")
 if args[:1] == ["-c"]:
     print(os.environ.get("STUB_VERSION", "3 11"))
 elif args[:2] == ["-m", "venv"]:
@@ -110,6 +111,7 @@ def test_setup_installs_the_lock_then_the_package_editable_then_the_kernel_then_
     assert steps == [[*pip, "-r", "requirements.txt"], [*pip, "--no-deps", "-e", "."],
                      ["-m", "helpers.environment", "install-kernel"], ["data_download.py", "--mirror", str(mirror)]]
     assert {c["cwd"] for c in calls(stubs.log)} == {str(ROOT)}
+    assert {c["tf_log_level"] for c in calls(stubs.log)} == {"2"}, "TensorFlow's C++ logs stay quiet by default"
     assert not any(p.exists() for p in old), "the old .pth file must go: the editable install replaces it"
 
 
@@ -275,6 +277,7 @@ def test_a_one_line_error_with_chinese_survives_a_cp1252_console(stubs):
             "[--lang en|zh]  (see --help)"),
     (["start", "--lang", "fr"], 2, "error: --lang (or COURSE_LANG) is 'fr'; give en (English) or zh (中文)"),
     (["start", "--lang"], 2, "error: --lang needs en or zh"),
+    (["start", "--mirror="], 2, "error: --mirror needs a folder"),
     (["setup", "--mirror", "/no/such/mirror"], 2,
      "error: the mirror folder /no/such/mirror does not exist (check --mirror or COURSE_MIRROR)"),
 ])
@@ -363,3 +366,14 @@ def test_compat_test_runs_tools_compat_check_with_the_courses_python(stubs, tmp_
     made = [c["args"] for c in calls(stubs.log)]
     assert made == ([[str(copy / "tools" / "compat_check.py"), "--keep"]] if present else [])
     assert ("SKIPPED" in result.stdout) != present
+
+
+def test_a_chosen_tensorflow_log_level_is_kept(stubs):
+    assert course_py(stubs, "setup", TF_CPP_MIN_LOG_LEVEL="0").returncode == 0
+    assert {c["tf_log_level"] for c in calls(stubs.log)} == {"0"}
+
+
+def test_course_py_parses_on_old_pythons_so_it_can_say_which_one_it_needs():
+    """macOS's own python3 is 3.9: course.py must run there far enough to find a 3.10-3.12 or say so."""
+    import ast
+    ast.parse((ROOT / "course.py").read_text(encoding="utf-8"), feature_version=(3, 8))
