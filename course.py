@@ -317,6 +317,11 @@ def run(options: Options, environ: dict[str, str], windows: bool = WINDOWS) -> i
     # TensorFlow's C++ start-up lines must never reach a stored notebook output (README, "Why the course has its
     # own Jupyter kernel"). The course kernel keeps them in the terminal; this quietens the rest.
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    # The Python programs this starts print paths (C:\\Users\\张三\\...) and Chinese text too: on a console or pipe
+    # whose code page lacks a character they print '?' instead of stopping with UnicodeEncodeError.
+    encoding = env.get("PYTHONIOENCODING", "")
+    if ":" not in encoding:
+        env["PYTHONIOENCODING"] = f"{encoding}:replace"
     if options.mirror:
         env["COURSE_MIRROR"] = str(options.mirror)
     if options.command == "compat-test":

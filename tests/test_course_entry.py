@@ -41,6 +41,8 @@ elif os.environ.get("STUB_SIGINT") and "jupyterlab" in args:
     import signal; signal.signal(signal.SIGINT, signal.SIG_DFL)  # die of the signal, as JupyterLab would
     os.killpg(os.getpgrp(), signal.SIGINT)  # what Ctrl-C in a terminal does: SIGINT to the whole foreground group
     import time; time.sleep(5)
+if args[:1] != ["-c"]:
+    print("stub python at", sys.argv[1])  # a path with Chinese in it, as helpers.environment prints one
 fail = os.environ.get("STUB_FAIL")
 sys.exit(int(os.environ.get("STUB_FAIL_CODE", "1")) if fail and fail in args else 0)
 '''
@@ -261,6 +263,13 @@ def test_chinese_output_survives_a_cp1252_console(stubs, args):
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr and "UnicodeEncodeError" not in result.stderr
     assert "???" in result.stdout  # the Chinese characters, replaced
+
+
+def test_the_programs_course_py_starts_survive_a_cp1252_console_too(stubs):
+    """Each step's program prints the venv's path, which has Chinese characters: '?' instead of a crash."""
+    result = course_py(stubs, "setup", PYTHONIOENCODING="cp1252")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count(f"stub python at {stubs.venv.as_posix().replace(UNICODE_FOLDER, '?? folder')}") == 4
 
 
 def test_a_one_line_error_with_chinese_survives_a_cp1252_console(stubs):
