@@ -223,14 +223,20 @@ def step(what: str, command: list[str], env: dict[str, str]) -> None:
         raise UserError(f"error: {what} failed (exit status {status})", status)
 
 
-def setup(options: Options, environ: dict[str, str], windows: bool = WINDOWS) -> Path:
-    """Virtual environment, the pinned packages, the course package (editable), the kernel, the data."""
-    venv = venv_of(environ)
+def ensure_venv(environ: dict[str, str], windows: bool = WINDOWS) -> tuple[Path, Path]:
+    """The virtual environment (``$COURSE_VENV``, else .venv here) and its Python, created if it is not there."""
+    venv = Path(environ["COURSE_VENV"]).expanduser().resolve() if environ.get("COURSE_VENV") else ROOT / ".venv"
     python = venv_python(venv, windows)
     if not python.is_file():
         base = find_python(environ, windows)
         say(f"creating the virtual environment in {venv}")
         step("creating the virtual environment", [*base, "-m", "venv", str(venv)], environ)
+    return venv, python
+
+
+def setup(options: Options, environ: dict[str, str], windows: bool = WINDOWS) -> Path:
+    """Virtual environment, the pinned packages, the course package (editable), the kernel, the data."""
+    venv, python = ensure_venv(environ, windows)
     say("installing the pinned packages (the first time takes a few minutes)")
     pip = [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
     step("installing the pinned packages", [*pip, "-r", "requirements.txt"], environ)
@@ -243,10 +249,6 @@ def setup(options: Options, environ: dict[str, str], windows: bool = WINDOWS) ->
     mirror = ["--mirror", str(options.mirror)] if options.mirror else []
     step("installing the course data", [python, "data_download.py", *mirror], environ)
     return python
-
-
-def venv_of(environ: dict[str, str]) -> Path:
-    return Path(environ["COURSE_VENV"]).expanduser().resolve() if environ.get("COURSE_VENV") else ROOT / ".venv"
 
 
 def start(options: Options, python: Path, env: dict[str, str]) -> int:
@@ -317,7 +319,7 @@ def run(options: Options, environ: dict[str, str], windows: bool = WINDOWS) -> i
     # TensorFlow's C++ start-up lines must never reach a stored notebook output (README, "Why the course has its
     # own Jupyter kernel"). The course kernel keeps them in the terminal; this quietens the rest.
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    # The Python programs this starts print paths (C:\\Users\\张三\\...) and Chinese text too: on a console or pipe
+    # The Python programs this starts print paths (C:\Users\张三\...) and Chinese text too: on a console or pipe
     # whose code page lacks a character they print '?' instead of stopping with UnicodeEncodeError.
     encoding = env.get("PYTHONIOENCODING", "")
     if ":" not in encoding:
@@ -326,12 +328,7 @@ def run(options: Options, environ: dict[str, str], windows: bool = WINDOWS) -> i
         env["COURSE_MIRROR"] = str(options.mirror)
     if options.command == "compat-test":
         # compat_check.py builds its own environment; it only needs the course's Python, not its packages.
-        venv = venv_of(env)
-        python = venv_python(venv, windows)
-        if not python.is_file():
-            say(f"creating the virtual environment in {venv}")
-            step("creating the virtual environment", [*find_python(env, windows), "-m", "venv", str(venv)], env)
-        return compat_test(options, python, env)
+        return compat_test(options, ensure_venv(env, windows)[1], env)
     python = setup(options, env, windows)
     commands = {"setup": lambda *_: 0, "start": start, "test": test, "regenerate": regenerate,
                 "browser-test": browser_test}
@@ -350,12 +347,12 @@ def main(argv: list[str] | None = None, environ: dict[str, str] | None = None, w
             print(__doc__)
             return 0
         status = run(options, environ, windows)
-        return status if 0 <= status <= 255 else 1  # a child killed by a signal (negative) still fails
     except UserError as err:
         print(err, file=sys.stderr)
-        return err.code
+        status = err.code
     except KeyboardInterrupt:
         return 130
+    return status if 0 <= status <= 255 else 1  # a child killed by a signal (negative) still fails
 
 
 if __name__ == "__main__":
