@@ -2,7 +2,7 @@
 """Wall time of executing each notebook end to end, and of each of its code cells, in a fresh course kernel.
 
 Runs every ``notebooks/NN_*.ipynb`` (or the ones named) with nbclient in the ``augment-course`` kernel, as
-``./course.sh regenerate`` does, but without writing the notebooks back. Every code cell's wall time (from the
+``python course.py regenerate`` does, but without writing the notebooks back. Every code cell's wall time (from the
 execution timestamps nbclient records) goes to ``benchmarks/results/course_runtime_cells.csv``; the slowest cells
 are printed and named in ``RESULTS.md``. The classroom limits (no cell over 45 s, the course under 10 minutes) are
 checked: the exit status is 1 when one is broken.
@@ -21,14 +21,12 @@ import sys
 import time
 from pathlib import Path
 
+import common  # benchmarks/common.py, beside this script (a script's folder is sys.path[0])
 import nbformat
 from nbclient import NotebookClient
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import common  # noqa: E402
-
-from helpers.environment import KERNEL_NAME  # noqa: E402
-from helpers.paths import PROJECT_ROOT  # noqa: E402
+from helpers.environment import KERNEL_NAME
+from helpers.paths import PROJECT_ROOT
 
 MAX_CELL_SECONDS, MAX_COURSE_SECONDS = 45.0, 600.0
 CELLS_FILE = "course_runtime_cells.csv"
@@ -112,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
             "command": "python benchmarks/course_runtime.py",
             "machine": common.machine(),
             "method": ("Each notebook executed top to bottom in a fresh `augment-course` kernel with nbclient "
-                       "(what `./course.sh regenerate` does), data and weights already installed from the mirror; "
+                       "(what `python course.py regenerate` does), data and weights already installed from the mirror; "
                        "wall time includes kernel start-up and the TensorFlow import (about 5-10 s each). A cell's "
                        "time runs from the kernel starting it to its reply (nbclient's timestamps); every code "
                        f"cell's time is in `results/{CELLS_FILE}` (cells numbered among the non-empty code cells)."),

@@ -29,8 +29,7 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import common  # noqa: E402
+import common  # benchmarks/common.py, beside this script (a script's folder is sys.path[0])
 
 
 def run_variant(variant: str, folder: Path, epochs: int) -> dict:

@@ -18,10 +18,8 @@ import datetime
 import os
 import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import common  # noqa: E402
+import common  # benchmarks/common.py, beside this script (a script's folder is sys.path[0])
 
 BATCH, SIZE = 32, 224
 # keras.applications constructor and keyword arguments, and how many layers at the top of the base to unfreeze

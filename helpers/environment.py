@@ -9,12 +9,14 @@ and fresh outputs would never match.  No environment variable silences these
 lines on every CPU (``TF_CPP_MIN_LOG_LEVEL`` does not reach the pre-start-up
 ones), so the course kernel runs with ``capture_fd_output=False``: C++ logs go
 to the terminal that runs Jupyter, Python output and warnings still go to the
-notebook.  JupyterLab, ``./course.sh regenerate`` and nbval all use this one
-kernel (every notebook names it), so the three always agree.
+notebook.  JupyterLab, ``python course.py regenerate`` and nbval all use this
+one kernel (every notebook names it), so the three always agree.  It is for
+clean stored outputs only: the notebooks compute the same in any Python 3
+kernel where the course package is installed.
 
 Command line::
 
-    python -m helpers.environment install-kernel   # done by ./course.sh setup
+    python -m helpers.environment install-kernel   # done by python course.py setup
     python -m helpers.environment                  # print the environment report
 """
 
@@ -46,7 +48,7 @@ def kernel_spec() -> dict:
 def install_kernel(prefix: str | Path = sys.prefix) -> Path:
     """Write the course kernel into ``<prefix>/share/jupyter/kernels/augment-course``.
 
-    Used by ``./course.sh setup`` (``python -m helpers.environment install-kernel``).
+    Used by ``python course.py setup`` (``python -m helpers.environment install-kernel``).
     """
     folder = Path(prefix) / "share" / "jupyter" / "kernels" / KERNEL_NAME
     folder.mkdir(parents=True, exist_ok=True)
@@ -72,7 +74,8 @@ def report() -> dict[str, str]:
 
 
 def main(argv: list[str]) -> int:
-    """``python -m helpers.environment [install-kernel]``, which ``./course.sh setup`` runs; returns the exit status."""
+    """``python -m helpers.environment [install-kernel]``, which ``python course.py setup`` runs; returns the exit
+    status."""
     if argv[:1] == ["install-kernel"]:
         folder = install_kernel()
         print(f"installed Jupyter kernel {KERNEL_NAME!r} in {folder}")

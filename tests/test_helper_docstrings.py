@@ -1,7 +1,7 @@
 """Issue 10: each helper's docstring names who uses it, so a reader can find the notebook section that shows it.
 
 Every public top-level function and class in ``helpers/`` has a docstring, and either that docstring or its
-module's names a user: a notebook (``notebook 03``), ``data_download.py``, ``course.sh``, another helper module
+module's names a user: a notebook (``notebook 03``), ``data_download.py``, ``course.py``, another helper module
 (``helpers.classify``) or ``benchmarks/``. Read from the source, so nothing is imported.
 """
 
@@ -16,7 +16,7 @@ from helpers.paths import PROJECT_ROOT
 
 HELPERS = PROJECT_ROOT / "helpers"
 MODULES = sorted(p.stem for p in HELPERS.glob("*.py") if p.stem != "__init__")
-USER = re.compile(r"[Nn]otebooks? \d\d|data_download\.py|course\.sh|benchmarks/"
+USER = re.compile(r"[Nn]otebooks? \d\d|data_download\.py|course\.py|benchmarks/"
                   r"|helpers\.(" + "|".join(MODULES) + r")\b")
 
 
@@ -80,7 +80,7 @@ class Outcome:
                                                                                    f"Outcome: {no_user}"]
 
 
-@pytest.mark.parametrize("user", ["notebook 03", "Notebooks 00", "data_download.py", "./course.sh",
+@pytest.mark.parametrize("user", ["notebook 03", "Notebooks 00", "data_download.py", "python course.py",
                                   "helpers.classify", "benchmarks/input_pipelines.py"])
 def test_each_kind_of_user_counts(user):
     assert unnamed_users(f'def f():\n    """Used by {user}."""\n') == []

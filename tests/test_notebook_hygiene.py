@@ -64,7 +64,7 @@ def test_outputs_come_from_one_clean_run_in_order(notebook):
     name, nb = notebook
     counts = [c["execution_count"] for c in code_cells(nb)]
     assert counts == list(range(1, len(counts) + 1)), (
-        f"{name}: execution counts {counts} — regenerate with ./course.sh regenerate {name}")
+        f"{name}: execution counts {counts} — regenerate with python course.py regenerate {name}")
 
 
 def test_no_errors_stderr_or_machine_paths_in_outputs(notebook):
@@ -110,5 +110,5 @@ def test_the_course_kernel_keeps_fd_output_out_of_notebooks():
     assert "--IPKernelApp.capture_fd_output=False" in spec["argv"]
     assert spec["argv"][0] == sys.executable
     installed = Path(sys.prefix, "share", "jupyter", "kernels", environment.KERNEL_NAME, "kernel.json")
-    if installed.is_file():  # ./course.sh setup installs it; it must be the current definition
+    if installed.is_file():  # python course.py setup installs it; it must be the current definition
         assert json.loads(installed.read_text())["argv"][1:] == spec["argv"][1:]

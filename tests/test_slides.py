@@ -11,13 +11,12 @@ import subprocess
 import sys
 
 import pytest
+import slides  # tools/slides.py (tools/ is on pytest's pythonpath, see pyproject.toml)
 
 from helpers.paths import PROJECT_ROOT
 
 SCRIPT = PROJECT_ROOT / "tools" / "slides.py"
 LESSONS = sorted((PROJECT_ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-sys.path.insert(0, str(SCRIPT.parent))
-import slides  # noqa: E402  (tools/ is not a package)
 
 
 def check(*paths) -> subprocess.CompletedProcess:

@@ -9,29 +9,16 @@ break the glossary's terms (notebooks/zh/GLOSSARY.md), the typesetting rule, a l
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
-import sys
 from pathlib import Path
 
 import pytest
+import zh_edition as zh  # tools/zh_edition.py (tools/ is on pytest's pythonpath, see pyproject.toml)
+from test_notebook_prose import known_values, unsupported
 
 from helpers.paths import PROJECT_ROOT
 
-sys.path.insert(0, str(PROJECT_ROOT / "tests"))
-from test_notebook_prose import known_values, unsupported  # noqa: E402
-
-
-def _load_tool():
-    spec = importlib.util.spec_from_file_location("zh_edition", PROJECT_ROOT / "tools" / "zh_edition.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["zh_edition"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-zh = _load_tool()
 EDITIONS = zh.editions()
 IDS = [edition.stem for edition in EDITIONS]
 GLOSSARY = PROJECT_ROOT / "notebooks" / "zh" / "GLOSSARY.md"

@@ -40,8 +40,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import slides  # noqa: E402  (tools/slides.py, beside this file)
+import slides  # tools/slides.py, beside this file: sys.path[0] when run as a script, on pytest's pythonpath in tests
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"

@@ -76,7 +76,7 @@ def lab(browser_session, tmp_path_factory) -> Iterator[LabServer]:
 
 @pytest.fixture(scope="session")
 def lab_zh(browser_session, tmp_path_factory) -> Iterator[LabServer]:
-    """A second JupyterLab, started as ``./course.sh start --lang zh`` starts it: with its
+    """A second JupyterLab, started as ``python course.py start --lang zh`` starts it: with its
     --LabApp.app_settings_dir (tools/jupyterlab-zh), whose overrides.json makes Chinese the default interface
     language of the whole server (hence a server of its own), on its own copy of notebooks/ and the fixtures."""
     server = start_lab(tmp_path_factory.mktemp("jupyterlab-zh"), app_settings_dir=course_zh_app_settings_dir())

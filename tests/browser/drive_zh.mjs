@@ -1,4 +1,4 @@
-// Checks the Chinese edition as `./course.sh start --lang zh` shows it, in Debian's headless Chromium.
+// Checks the Chinese edition as `python course.py start --lang zh` shows it, in Debian's headless Chromium.
 //
 //   node drive_zh.mjs '<json options>'
 //

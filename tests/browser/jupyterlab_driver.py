@@ -1,6 +1,6 @@
 """Start the course's JupyterLab on 127.0.0.1 and drive one notebook in headless Chromium (drive_lab.mjs).
 
-One JupyterLab server serves the whole test session (and a second one, started as `course.sh start --lang zh`
+One JupyterLab server serves the whole test session (and a second one, started as `python course.py start --lang zh`
 starts it, the Chinese edition's check), from a temporary folder holding copies of notebooks/ and
 tests/browser/fixtures/ (running a notebook never touches the committed files). Each check starts a fresh
 Chromium with a fresh profile, which opens one notebook, runs all cells, checks the explorer widget and saves
@@ -10,9 +10,9 @@ screenshots; then the check shuts that notebook's kernel down. ``present_slides`
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
-import re
 import secrets
 import shutil
 import signal
@@ -62,7 +62,7 @@ def missing_prerequisites() -> list[str]:
 
         KernelSpecManager().get_kernel_spec(KERNEL_NAME)
     except Exception:  # NoSuchKernel, or jupyter_client missing
-        missing.append(f"the course kernel {KERNEL_NAME!r} (./course.sh setup installs it)")
+        missing.append(f"the course kernel {KERNEL_NAME!r} (python course.py setup installs it)")
     return missing
 
 
@@ -223,23 +223,26 @@ class LabServer:
 
 
 def course_zh_app_settings_dir() -> Path:
-    """The --LabApp.app_settings_dir that ``./course.sh start --lang zh`` passes to JupyterLab, read from course.sh
-    (so this test starts JupyterLab in Chinese the way the course does, and notices when course.sh changes)."""
-    course = (PROJECT_ROOT / "course.sh").read_text()
-    found = re.findall(r'--LabApp\.app_settings_dir=\$here/([^"\s)]+)', course)
+    """The --LabApp.app_settings_dir that ``python course.py start --lang zh`` passes to JupyterLab, taken from
+    course.py's own ``lab_arguments`` (so this test starts JupyterLab in Chinese the way the course does, and
+    follows course.py when it changes)."""
+    spec = importlib.util.spec_from_file_location("course", PROJECT_ROOT / "course.py")
+    course = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(course)
+    prefix = "--LabApp.app_settings_dir="
+    found = [arg[len(prefix):] for arg in course.lab_arguments("zh", as_root=False) if arg.startswith(prefix)]
     if len(found) != 1:
-        raise LabDriverError("cannot find the one --LabApp.app_settings_dir=$here/... that course.sh start --lang zh "
-                             f"gives JupyterLab (found {found}): update tests/browser/jupyterlab_driver.py")
-    folder = PROJECT_ROOT / found[0]
+        raise LabDriverError(f"course.py start --lang zh gives JupyterLab {len(found)} {prefix}... arguments, not "
+                             "one: update tests/browser/jupyterlab_driver.py")
+    folder = Path(found[0])
     if not (folder / "overrides.json").is_file():
-        raise LabDriverError(f"course.sh starts JupyterLab with --LabApp.app_settings_dir={folder}, which has no "
-                             "overrides.json")
+        raise LabDriverError(f"course.py starts JupyterLab with {prefix}{folder}, which has no overrides.json")
     return folder
 
 
 def start_lab(workdir: Path, app_settings_dir: Path | None = None) -> LabServer:
     """Start ``jupyter lab`` on copies of notebooks/ and the fixtures in ``workdir``. ``app_settings_dir``: passed
-    on as --LabApp.app_settings_dir (``course.sh start --lang zh`` gives tools/jupyterlab-zh, whose
+    on as --LabApp.app_settings_dir (``python course.py start --lang zh`` gives tools/jupyterlab-zh, whose
     overrides.json makes Chinese the interface's default language)."""
     root, state = workdir / "root", workdir / "state"
     shutil.copytree(PROJECT_ROOT / "notebooks", root / "notebooks",

@@ -1,8 +1,8 @@
-"""The Chinese edition as ``./course.sh start --lang zh`` shows it: JupyterLab's interface in Chinese, a Chinese
+"""The Chinese edition as ``python course.py start --lang zh`` shows it: JupyterLab's interface in Chinese, a Chinese
 notebook's heading drawn with Chinese glyphs (not tofu boxes), and the lessons' links to worked solutions.
 
 Opt-in, like test_jupyterlab.py (``python -m pytest -m browser tests/browser``). The server (fixture ``lab_zh``)
-is started with the --LabApp.app_settings_dir that course.sh gives JupyterLab for --lang zh. One Chromium run
+is started with the --LabApp.app_settings_dir that course.py gives JupyterLab for --lang zh. One Chromium run
 (drive_zh.mjs) checks, in order:
 
 - the main menu bar reads 文件 编辑 查看 运行 内核 ..., and no English label;
