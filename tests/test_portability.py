@@ -83,10 +83,6 @@ def problems_in(path: Path) -> list[str]:
     return python_problems(text, DEVELOPER_ONLY.get(path.name, set()))
 
 
-# Known until the data layer moves to filelock (issue 17, point 3): helpers/fetch.py locks with fcntl.
-KNOWN = {"helpers/fetch.py": "imports fcntl (Unix only)"}
-
-
 def test_the_learners_path_is_all_there():
     names = {p.relative_to(ROOT).as_posix() for p in learner_files()}
     assert {"course.py", "data_download.py", "helpers/data.py", "notebooks/00_setup_check.ipynb",
@@ -95,15 +91,8 @@ def test_the_learners_path_is_all_there():
 
 @pytest.mark.parametrize("path", learner_files(), ids=lambda p: p.relative_to(ROOT).as_posix())
 def test_nothing_on_the_learners_path_needs_bash_or_a_unix_only_module(path):
-    known = KNOWN.get(path.relative_to(ROOT).as_posix())
-    found = [p for p in problems_in(path) if not (known and p.endswith(known))]
+    found = problems_in(path)
     assert not found, f"{path.relative_to(ROOT)}:\n  " + "\n  ".join(found)
-
-
-@pytest.mark.xfail("import fcntl" in (ROOT / "helpers" / "fetch.py").read_text(encoding="utf-8"), strict=False,
-                   reason="helpers/fetch.py still locks with fcntl (the data layer's rewrite on filelock removes it)")
-def test_the_data_layer_no_longer_imports_fcntl():
-    assert python_problems((ROOT / "helpers" / "fetch.py").read_text(encoding="utf-8")) == []
 
 
 # ---------------------------------------------------------------- the test of the test
