@@ -1,24 +1,16 @@
 """The registry of every file the course uses, and whether each asset is installed.
 
-Nothing here touches the network: :mod:`helpers.fetch` installs, ``data_download.py``
-is its command line, notebook 00 lists the assets and their state, and
-:mod:`helpers.data` checks an asset before loading it.
+Nothing here touches the network: :mod:`helpers.fetch` installs (``data_download.py`` is its command line),
+notebook 00 lists the assets and their state, :mod:`helpers.data` checks an asset before loading it.
 
-Trust: the checksums pinned here decide.  ``online_hash`` is what the public
-source publishes (``"md5:..."``, ``"sha1:..."`` or ``"sha256:..."``, the forms
-pooch checks); the course mirror's copy of each file has its sha256 and size
-pinned in ``checksums/mirror.sha256`` (the mirror's copy is not always
-byte-identical to the public one, see its MANIFEST.md).  Where the public source
-publishes no checksum, a download is accepted when it loads (``check``).
-
-Installed or not is decided from a receipt that the installer writes last: the
-sha256 of every file it put in place (``<root>/.augment-course/<asset>.json``).
-A file that matches its receipt or a pinned checksum is installed; one that
-matches neither is "corrupt"; one the course did not install and cannot check
-by hash (weights Keras downloaded itself) is "unchecked" until
-``data_download.py`` checks it once.  Nothing is loaded or built to decide.
-
-Example::
+Trust: the checksums pinned here decide: ``online_hash`` is what the public source publishes (``md5:``, ``sha1:``
+or ``sha256:``, as pooch writes them); the course mirror's copy of each file has its sha256 and size pinned in
+``checksums/mirror.sha256`` (it is not always byte-identical to the public one: see its MANIFEST.md).  Where the
+source publishes no checksum, a download is accepted if it loads (``check``).  Installed or not is decided from
+a receipt the installer writes last, with the sha256 of every file it put in place: a file that matches its
+receipt or a pinned checksum is installed, one that matches neither is "corrupt", and one the course cannot
+check by hash and did not install (weights Keras downloaded itself) is "unchecked" until ``data_download.py``
+checks it once.  Nothing is loaded or built to decide.
 
     >>> from helpers.assets import ASSETS
     >>> ASSETS["chelsea"].licence
@@ -47,11 +39,8 @@ COURSE_FOLDER = ".augment-course"  # in each root: the receipts and the install 
 
 
 def read_checksums(path: Path, fields: int) -> list[tuple[str, ...]]:
-    """The one parser of checksum lists: ``<sha256> <field> ...`` per line; blank lines and ``#`` comments skipped.
-
-    Anything else (a wrong number of fields, a checksum that is not 64 hex
-    digits, text that is not UTF-8) raises ``ValueError`` naming the file and line.
-    """
+    """The one parser of checksum lists, ``<sha256> <field> ...`` per line (``#`` comments, blank lines skipped);
+    anything else raises ``ValueError`` naming the file and line."""
     try:
         text = Path(path).read_bytes().decode("utf-8")
     except UnicodeDecodeError as err:
@@ -91,17 +80,12 @@ class File:
 
 @dataclass(frozen=True)
 class Unpack:
-    """How an asset's one file, a zip, becomes a folder ``<data>/<folder>``.
-
-    ``online_prefix``/``mirror_prefix``: the folder inside each source's zip
-    that becomes ``folder``.  ``photo_list``: a file in ``checksums/`` pinning
-    every photo's sha256 (only listed photos are taken, each verified).
-    """
+    """How an asset's one file, a zip, becomes the folder ``<data>/<folder>``."""
 
     folder: str
-    online_prefix: str
-    mirror_prefix: str
-    photo_list: str | None = None
+    online_prefix: str  # the folder inside the public zip that becomes ``folder``
+    mirror_prefix: str  # ... and inside the mirror's zip
+    photo_list: str | None = None  # a file in checksums/ pinning each photo's sha256: only those are taken
     expected_files: int | None = None
 
 
@@ -121,7 +105,6 @@ class Asset:
 
 
 def _from_mirror(target: str, root: str, url: str, online_hash: str | None, check=None) -> File:
-    """A file whose mirror copy lies at ``<root>/<target>`` in the mirror's layout."""
     return File(target, root, url, online_hash, f"{'keras/' if root == 'keras' else ''}{target}", check)
 
 
@@ -205,7 +188,7 @@ DEFAULT_ASSETS: tuple[str, ...] = tuple(a.name for a in _ALL if not a.optional)
 
 
 def get(name: str) -> Asset:
-    """Look up an asset by name, with a helpful error for typos (notebook 00, ``data_download.py``)."""
+    """The asset called ``name``, with a helpful error for typos."""
     try:
         return ASSETS[name]
     except KeyError:
@@ -213,12 +196,12 @@ def get(name: str) -> Asset:
 
 
 def target_path(file: File) -> Path:
-    """Where ``file`` is installed (used by :mod:`helpers.data` and :mod:`helpers.fetch`)."""
+    """Where ``file`` is installed."""
     return paths.root(file.root) / file.target
 
 
 def folder_path(asset: Asset) -> Path:
-    """The folder an unpacked asset lives in (used by :func:`helpers.data.hotdog_dir` and :mod:`helpers.fetch`)."""
+    """The folder an unpacked asset lives in."""
     return paths.data_dir() / asset.unpack.folder
 
 
@@ -236,19 +219,17 @@ def receipt_path(asset: Asset) -> Path:
 
 
 def read_receipt(asset: Asset) -> dict[str, str]:
-    """``{path below the root: sha256}`` of what the installer put in place; empty when there is no receipt."""
+    """``{path below the root: sha256}`` of what the installer put in place; empty when there is none."""
     try:
-        files = json.loads(receipt_path(asset).read_text(encoding="utf-8"))["files"]
-        return {str(k): str(v) for k, v in files.items()}
+        return {str(k): str(v) for k, v in json.loads(receipt_path(asset).read_text("utf-8"))["files"].items()}
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return {}
 
 
 def extra_files(folder: Path, expected: set[str]) -> list[str]:
     """Files below an unpacked ``folder`` that the course did not put there (a learner's own photos), sorted."""
-    return sorted(rel for p in folder.rglob("*") if p.is_file()
+    return sorted(rel for p in folder.rglob("*") if p.is_file()  # .installed.json: older versions' receipt
                   and (rel := p.relative_to(folder).as_posix()) not in expected and rel != ".installed.json")
-    # (.installed.json: the receipt that versions before 1.0 wrote inside the folder)
 
 
 @dataclass
@@ -260,7 +241,7 @@ class State:
 
 
 def file_state(file: File, receipt: dict[str, str]) -> tuple[str, str]:
-    """``(status, why)`` of one installed file: "installed", "missing", "unchecked" or "corrupt" (see the module)."""
+    """``(status, why)`` of one file: "installed", "missing", "unchecked" or "corrupt" (see the module)."""
     path = target_path(file)
     if not path.is_file():
         return "missing", ""

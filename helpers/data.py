@@ -37,11 +37,12 @@ class MissingAssetError(FileNotFoundError):
     Raised by :func:`require`, and so by every loader here (notebooks 00 to 04 call them).
     """
 
-    def __init__(self, name: str, detail: str = ""):
-        asset = assets.get(name)
+    def __init__(self, name: str, state: assets.State | None = None):
+        asset, state = assets.get(name), state or assets.State("missing")
         hint = "" if asset.optional else " (offline: add --mirror /path/to/course/mirror)"
-        what = f"is damaged or unchecked ({detail})" if detail else "is not installed"
-        super().__init__(f"{asset.title!r} {what}. Install it with:\n    python data_download.py {name}{hint}")
+        what = {"corrupt": "is damaged", "unchecked": "is not checked yet"}.get(state.status, "is not installed")
+        super().__init__(f"{asset.title!r} {what}" + f" ({state.detail})" * bool(state.detail)
+                         + f". Install it with:\n    python data_download.py {name}{hint}")
         self.asset = name
 
 
@@ -53,7 +54,7 @@ def require(name: str) -> None:
     """
     current = assets.state(assets.get(name))
     if current.status != "installed":
-        raise MissingAssetError(name, current.detail if current.status in ("corrupt", "unchecked") else "")
+        raise MissingAssetError(name, current)
 
 
 def is_installed(name: str) -> bool:
