@@ -333,7 +333,7 @@ def install_one(asset: Asset, mirror: str | Path | None = None, force: bool = Fa
                     with contextlib.suppress(OSError):
                         zip_path.parent.rmdir()  # the downloads folder, if nothing else is in it
             else:
-                receipt = registry.read_receipt(asset)
+                receipt, fetched = registry.read_receipt(asset), 0
                 for file in asset.files:
                     status, _ = registry.file_state(file, receipt)
                     if status == "unchecked" and not force:
@@ -342,9 +342,11 @@ def install_one(asset: Asset, mirror: str | Path | None = None, force: bool = Fa
                             status = "installed"
                     if force or status != "installed":
                         target_path(file).parent.mkdir(parents=True, exist_ok=True)
-                        receipt[file.target] = _install_file(file, mirror)
+                        receipt[file.target], fetched = _install_file(file, mirror), fetched + 1
                     receipt.setdefault(file.target, file_hash(target_path(file)))
                 _write_receipt(asset, receipt)
+                if not fetched:
+                    return Outcome(asset.name, True, "checked the files already there (they load): kept")
     except FetchError as err:
         return Outcome(asset.name, False, str(err))
     source = f"mirror {mirror}" if mirror else "internet"

@@ -133,7 +133,9 @@ def test_installed_or_not_is_decided_by_the_receipt_without_loading(isolated_dir
     assets.receipt_path(asset).unlink()  # a file the course did not install (Keras downloaded it itself)
     assert assets.state(asset).status == "unchecked"
     route = http_server.routes["/blob.bin"]
-    assert fetch.install_one(asset).ok and len(route.requests) == 1  # checked once by loading, not downloaded
+    outcome = fetch.install_one(asset)
+    assert outcome.message == "checked the files already there (they load): kept"
+    assert len(route.requests) == 1  # checked once by loading, not downloaded again
     assert assets.state(asset).status == "installed"
 
 
