@@ -18,7 +18,7 @@ import os
 import sys
 
 try:
-    from helpers import assets, fetch, paths
+    from helpers import assets, environment, fetch, paths
 except KeyboardInterrupt:  # Ctrl-C while the first import is still compiling: nothing has started yet
     print("\ninterrupted; run again to resume", file=sys.stderr)
     sys.exit(130)
@@ -88,6 +88,7 @@ def show_list() -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    environment.safe_console()
     args = parse_args(argv)
     fetch.pooch.get_logger().setLevel("WARNING")  # each asset's own lines say what is fetched, and from where
     try:

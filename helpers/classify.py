@@ -32,7 +32,7 @@ import zipfile
 from pathlib import Path
 from typing import NamedTuple
 
-from helpers import data
+from helpers import data, environment
 from helpers.paths import model_path
 
 THRESHOLD = 0.5
@@ -135,6 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("images", nargs="+", help="image files (JPEG, PNG, GIF, BMP or WebP)")
     parser.add_argument("--model", help="the .keras model file (default: data/models/hotdog_classifier.keras)")
     args = parser.parse_args(argv)
+    environment.safe_console()
     try:
         with _native_stderr_silenced():
             paths_ = [check_image(p) for p in args.images]

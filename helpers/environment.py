@@ -73,6 +73,17 @@ def report() -> dict[str, str]:
     }
 
 
+def safe_console() -> None:
+    """Let ``data_download.py`` and :mod:`helpers.classify` print any path or Chinese text on any console.
+
+    A Windows console with a legacy code page (cp1252, say) cannot encode every character of a path such as
+    ``C:\\Users\\李\\课程``; printing it would crash.  Such characters print as ``?`` instead.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")
+
+
 def main(argv: list[str]) -> int:
     """``python -m helpers.environment [install-kernel]``, which ``python course.py setup`` runs; returns the exit
     status."""

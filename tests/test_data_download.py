@@ -382,3 +382,17 @@ def test_ctrl_c_during_the_first_import_is_one_line(tmp_path):
                             text=True, timeout=60, env=dict(os.environ, PYTHONPATH=str(tmp_path)))
     assert result.returncode == 130 and result.stdout == ""
     assert result.stderr.strip() == "interrupted; run again to resume", result.stderr
+
+
+def test_a_chinese_folder_with_spaces_installs_and_prints_on_a_legacy_windows_console(tmp_path, mirror):
+    """A data folder such as ``C:\\Users\\李 明\\课程 data`` on a console that cannot print Chinese (cp1252)."""
+    folder = tmp_path / "李 明" / "课程 data"
+    env = dict(os.environ, COURSE_DATA_DIR=str(folder), KERAS_HOME=str(tmp_path / "keras home"),
+               PYTHONIOENCODING="cp1252")
+    for args in (["chelsea", "--mirror", str(mirror)], ["--list"]):
+        result = subprocess.run([sys.executable, "data_download.py", *args], cwd=PROJECT_ROOT, capture_output=True,
+                                timeout=120, env=env)
+        assert b"Traceback" not in result.stderr, result.stderr.decode("cp1252")
+        assert "course data folder: " in result.stdout.decode("cp1252") or args[0] == "chelsea"
+    assert (folder / "images" / "chelsea.png").is_file()
+    assert f"{tmp_path}/? ?/?? data".encode() in result.stdout  # printed, with ? for what cp1252 lacks
