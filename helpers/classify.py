@@ -1,25 +1,14 @@
-"""Classify any image file with the hot-dog model that notebook 03 saves.
+"""Classify any image file with the hot-dog model that notebook 03 saves; its section 11 uses both ways in::
 
-The model file (``data/models/hotdog_classifier.keras``) is self-contained: it
-takes raw RGB pixels (0-255) at its input size and returns the probability
-that the photo shows a hot dog.  This module only reads the file, resizes it
-exactly as the training pipeline did (:func:`helpers.hotdog.load_image`) and
-applies the model.  Bad input (a missing, damaged or huge image, a damaged
-model file) ends in a one-line message, never a traceback.  Notebook 03,
-section 11 (Save the model, then classify any photo) calls :func:`classify_file`
-and runs the command line.
-
-Command line::
-
-    python -m helpers.classify photo.jpg [more.jpg ...] [--model path/to/model.keras]
-
-prints one line per photo, e.g. ``photo.jpg: hotdog (P(hot dog) = 0.97)``.
-
-Example::
-
-    >>> from helpers import classify
     >>> classify.classify_file("photo.jpg")          # doctest: +SKIP
     Prediction(label='hotdog', probability=0.97)
+
+    $ python -m helpers.classify photo.jpg [more.jpg ...] [--model path/to/model.keras]
+    photo.jpg: hotdog (P(hot dog) = 0.97)
+
+The model (``data/models/hotdog_classifier.keras``) maps raw RGB pixels (0-255) to P(hot dog); photos are read and
+resized exactly as in training (:func:`helpers.hotdog.load_image`). Bad input (a missing, damaged or huge image, a
+damaged model file) ends in a one-line message, never a traceback.
 """
 
 from __future__ import annotations
@@ -39,84 +28,66 @@ THRESHOLD = 0.5
 
 
 class Prediction(NamedTuple):
-    """What :func:`classify_file` returns (notebook 03, section 11 prints it)."""
+    """What :func:`classify_file` returns."""
 
     label: str  # "hotdog" or "not-hotdog"
     probability: float  # P(hot dog), between 0 and 1
 
 
 def load_classifier(path: str | Path | None = None):
-    """Load the saved classifier in Keras' safe mode (no code from the file runs).
-
-    A clear ``FileNotFoundError`` if it is not there yet, ``ValueError`` if it does not load.
-    Used by :func:`classify_file` and the command line (notebook 03, section 11).
-    """
+    """The saved classifier, loaded in Keras' safe mode (no code from the file runs); else a one-line
+    ``FileNotFoundError`` (not there yet) or ``ValueError`` (it does not load)."""
     path = Path(path) if path is not None else model_path()
     if not path.is_file():
         raise FileNotFoundError(f"no trained model at {_shown(path)}: run notebook 03_fine_tuning_hotdog.ipynb "
                                 "first (it trains the classifier and saves it there)")
-    again = "run notebook 03_fine_tuning_hotdog.ipynb again to save it"
     if not zipfile.is_zipfile(path):  # Keras would call it "File not found"
-        raise ValueError(f"{_shown(path)} is not a Keras model that loads (a .keras file is a zip archive; "
-                         f"this one is damaged or something else): {again}")
-    import keras
-
-    try:
-        return keras.saving.load_model(path, safe_mode=True)
-    except Exception as err:  # Keras raises ValueError, OSError, KeyError, ... for a damaged file
-        reason = (str(err).strip().splitlines() or [""])[0][:120]
-        raise ValueError(f"{_shown(path)} is not a Keras model that loads ({type(err).__name__}: {reason}): "
-                         f"{again}") from None
+        why = "a .keras file is a zip archive; this one is damaged or something else"
+    else:
+        import keras  # here, not at the top: it starts TensorFlow
+        try:
+            return keras.saving.load_model(path, safe_mode=True)
+        except Exception as err:  # Keras raises ValueError, OSError, KeyError, ... for a damaged file
+            why = f"{type(err).__name__}: {(str(err).strip().splitlines() or [''])[0][:120]}"
+    raise ValueError(f"{_shown(path)} is not a Keras model that loads ({why}): "
+                     "run notebook 03_fine_tuning_hotdog.ipynb again to save it") from None
 
 
 def check_image(path: str | Path) -> Path:
-    """``path`` as a Path if it is an image TensorFlow can decode, else ``ValueError`` saying why.
-
-    Used by :func:`classify_file` and the command line (notebook 03, section 11).
-    """
+    """``path`` as a Path if it is an image TensorFlow can decode, else ``ValueError`` saying why."""
     path = Path(path)
     if path.is_dir():
         raise ValueError(f"{path} is a folder: give the path of an image file in it")
     if not path.is_file():
         raise ValueError(f"{path} does not exist: check the file name and the folder you are in")
-    problem = data.image_problem(path, decoder="tensorflow")
-    if problem is not None:
+    if (problem := data.image_problem(path, decoder="tensorflow")) is not None:
         raise ValueError(f"{path} is not an image the classifier can read: {problem}")
     return path
 
 
 def classify_file(path: str | Path, model=None, threshold: float = THRESHOLD) -> Prediction:
-    """Label one image file: ``"hotdog"`` when P(hot dog) >= ``threshold``.
-
-    ``model`` defaults to the saved classifier (loaded on each call: pass a
-    loaded model when classifying many files).  Used in notebook 03, section 11
-    (Save the model, then classify any photo), and by the command line.
-    """
+    """Label one image file ``"hotdog"`` when P(hot dog) >= ``threshold``; ``model`` defaults to the saved one
+    (loaded on each call: pass a loaded model when classifying many files)."""
     if not 0.0 < threshold < 1.0:
         raise ValueError(f"threshold must be between 0 and 1, got {threshold}")
-    from helpers import hotdog  # imports TensorFlow: only once a photo is known to be readable
-
+    from helpers import hotdog  # imports TensorFlow: not when this module is imported
     path = check_image(path)
     model = load_classifier() if model is None else model
-    size = model.input_shape[1]
-    image = hotdog.load_image(str(path), size)[None]
+    image = hotdog.load_image(str(path), model.input_shape[1])[None]  # a batch of one, at the model's input size
     probability = float(model(image, training=False)[0, 0])
     return Prediction("hotdog" if probability >= threshold else "not-hotdog", probability)
 
 
 def _shown(path: Path) -> str:
-    """A path as a user should see it: relative to the current folder when possible."""
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
+    """``path`` as a learner should see it: relative to the current folder when it is inside it."""
+    here = Path.cwd().resolve()
+    return str(path.resolve().relative_to(here) if path.resolve().is_relative_to(here) else path)
 
 
 @contextlib.contextmanager
 def _native_stderr_silenced():
-    """TensorFlow's C++ lines (start-up, "Premature end of JPEG data") go to file descriptor 2 whatever
-    TF_CPP_MIN_LOG_LEVEL says; the command line sends that descriptor to nowhere while it works, so a learner
-    sees only its own one-line answers."""
+    """File descriptor 2 sent to nowhere meanwhile: TensorFlow's C++ lines (start-up, "Premature end of JPEG data")
+    go there whatever TF_CPP_MIN_LOG_LEVEL says, and a learner should see only the command's one-line answers."""
     sys.stderr.flush()
     saved = os.dup(2)
     with open(os.devnull, "w") as nowhere:
@@ -129,7 +100,7 @@ def _native_stderr_silenced():
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m helpers.classify photo.jpg ...``, which notebook 03, section 11 runs; returns the exit status."""
+    """``python -m helpers.classify photo.jpg ...``; returns the exit status."""
     parser = argparse.ArgumentParser(prog="python -m helpers.classify",
                                      description="Say whether photos show a hot dog (model from notebook 03).")
     parser.add_argument("images", nargs="+", help="image files (JPEG, PNG, GIF, BMP or WebP)")
@@ -138,9 +109,9 @@ def main(argv: list[str] | None = None) -> int:
     environment.safe_console()
     try:
         with _native_stderr_silenced():
-            paths_ = [check_image(p) for p in args.images]
+            checked = [check_image(p) for p in args.images]  # every photo before the slow model load
             model = load_classifier(args.model)
-            for given, path in zip(args.images, paths_, strict=True):
+            for given, path in zip(args.images, checked, strict=True):
                 label, probability = classify_file(path, model)
                 print(f"{given}: {label} (P(hot dog) = {probability:.2f})", flush=True)
     except (ValueError, OSError) as err:

@@ -1,35 +1,17 @@
-"""An interactive augmentation explorer (ipywidgets 8): pick an op, move its sliders, see the draws.
+"""An interactive augmentation explorer (ipywidgets 8); notebook 01, section 10 builds one from its own ops::
 
-Notebook 01, section 10 builds it from the ops the notebook wrote in its earlier sections::
-
-    >>> import tensorflow as tf
-    >>> from helpers import data, widgets
     >>> ops = {"hue": lambda image, seed, max_delta=0.1: tf.image.stateless_random_hue(image, max_delta, seed)}
-    >>> explorer = widgets.augmentation_explorer(data.load_photo("chelsea"), ops)   # doctest: +SKIP
-    >>> explorer                                                                     # doctest: +SKIP
+    >>> widgets.augmentation_explorer(data.load_photo("chelsea"), ops)   # doctest: +SKIP
 
-An op is any function ``op(image, seed, **params)``: ``image`` is the photo given to the explorer, ``seed`` a
-shape-(2,) int32 tensor (``[seed slider, draw number]``), and it returns one image (uint8, or float in 0..1 or
-0..255). Each keyword parameter with a default gets a control that starts at the default: a float a slider from 0
-to ``max(1, 2 * default)``, an int a slider from 1 to the photo's shorter side, a pair of numbers a range slider
-from 0 to ``max(1, 2 * high)``, a string or a bool stays fixed. ``limits={"name": (low, high)}`` overrides a
-slider's range.
+An op is ``op(image, seed, **params)`` returning one image (uint8, or float in 0..1 or 0..255), ``seed`` the int32
+pair [seed slider, draw number]. Each keyword parameter whose default is a number or a pair of numbers gets a slider
+starting there (``limits={"name": (low, high)}`` sets its range). The original and ``draws`` results, one PNG, redraw
+when a control changes (a slider on release); an op that rejects its parameters shows the message instead.
 
-What it shows: the original photo and ``draws`` results of the chosen op, as one PNG in an ``ipywidgets.Image``
-(an ``<img>`` in the page). It redraws whenever a control changes (sliders redraw when released). An op that
-rejects its parameters (``ValueError`` or a TensorFlow ``InvalidArgumentError``) shows the message instead.
-
-For code and tests, every control is an attribute, and the displayed PNG is ``explorer.image.value``:
-
-- ``explorer.op``: ``Dropdown`` (description ``"op"``) with the names of the ops;
-- ``explorer.seed``: ``IntSlider`` (description ``"seed"``), ``explorer.draws``: ``IntSlider`` (``"draws"``);
-- ``explorer.params``: the parameter controls of the current op, by parameter name (their description);
-- ``explorer.image``: the ``Image`` widget; ``explorer.status``: an ``HTML`` line (empty, or the error);
-- ``explorer.renders``: how many times it has drawn; ``explorer.figure()``: the same picture as a
-  matplotlib Figure, for a static copy in a notebook.
-
-In the page, the explorer's root has the CSS class ``augment-explorer``, the picture ``explorer-image``,
-the seed slider ``explorer-seed`` and the op menu ``explorer-op``.
+For code and tests: ``explorer.op`` (Dropdown "op"), ``.seed`` and ``.draws`` (IntSliders "seed", "draws"),
+``.params`` (the current op's sliders by parameter name, also their description), ``.image`` (PNG in
+``.image.value``), ``.status`` (HTML: "" or the error), ``.renders`` (count), ``.figure()`` (a matplotlib copy).
+CSS classes: ``augment-explorer`` (root), ``explorer-image``, ``explorer-seed``, ``explorer-op``.
 """
 
 from __future__ import annotations
@@ -48,42 +30,29 @@ from helpers import plotting
 Op = Callable[..., object]
 
 
-def _control(name: str, default, image_side: int, limits: dict):
-    """The ipywidget for one keyword parameter, or None when it stays fixed (sliders redraw on release)."""
-    common = {"description": name, "continuous_update": False, "style": {"description_width": "80px"}}
-    if isinstance(default, bool) or isinstance(default, str):
-        return None
-    if isinstance(default, int):
-        low, high = limits.get(name, (1, image_side))
-        return w.IntSlider(value=min(max(default, int(low)), int(high)), min=int(low), max=int(high), **common)
-    if isinstance(default, float):
-        low, high = limits.get(name, (0.0, max(1.0, 2 * default)))
-        return w.FloatSlider(value=default, min=low, max=high, step=0.01, **common)
-    if isinstance(default, tuple) and len(default) == 2 and all(isinstance(v, (int, float)) for v in default):
-        low, high = limits.get(name, (0.0, max(1.0, 2 * default[1])))
-        return w.FloatRangeSlider(value=default, min=low, max=high, step=0.01, **common)
-    return None
-
-
 def _controls(op: Op, image_side: int, limits: dict) -> dict:
-    """Controls for the keyword parameters of ``op`` after ``(image, seed)``, by name."""
+    """A slider for each number-valued keyword parameter of ``op`` after ``(image, seed)``, by name."""
     parameters = list(inspect.signature(op).parameters.values())
     if len(parameters) < 2:
         raise ValueError(f"an op takes (image, seed, **params); {getattr(op, '__name__', op)!r} takes "
                          f"{len(parameters)} argument(s)")
     found = {}
-    for p in parameters[2:]:
-        control = None if p.default is inspect.Parameter.empty else _control(p.name, p.default, image_side, limits)
-        if control is not None:
-            found[p.name] = control
+    for name, default in ((p.name, p.default) for p in parameters[2:]):
+        common = {"description": name, "continuous_update": False, "style": {"description_width": "80px"}}
+        if isinstance(default, int) and not isinstance(default, bool):  # a bool stays fixed
+            low, high = (int(v) for v in limits.get(name, (1, image_side)))
+            found[name] = w.IntSlider(value=min(max(default, low), high), min=low, max=high, **common)
+        elif isinstance(default, float):
+            low, high = limits.get(name, (0.0, max(1.0, 2 * default)))
+            found[name] = w.FloatSlider(value=default, min=low, max=high, step=0.01, **common)
+        elif isinstance(default, tuple) and len(default) == 2 and all(isinstance(v, (int, float)) for v in default):
+            low, high = limits.get(name, (0.0, max(1.0, 2 * default[1])))
+            found[name] = w.FloatRangeSlider(value=default, min=low, max=high, step=0.01, **common)
     return found
 
 
 def draw(image, op: Op, params: dict | None = None, seed: int = 0, draws: int = 8) -> list[np.ndarray]:
-    """``draws`` results of ``op(image, [seed, i], **params)`` for i = 0, 1, ..., as NumPy arrays.
-
-    Used by :func:`render_figure`, and so by the explorer of notebook 01, section 10.
-    """
+    """``draws`` results of ``op(image, [seed, i], **params)`` for i = 0, 1, ..., as NumPy arrays."""
     if draws < 1:
         raise ValueError(f"draws must be at least 1, got {draws}")
     return [np.asarray(op(image, tf.constant([seed, i]), **(params or {}))) for i in range(draws)]
@@ -91,21 +60,14 @@ def draw(image, op: Op, params: dict | None = None, seed: int = 0, draws: int = 
 
 def render_figure(image, op: Op, params: dict | None = None, seed: int = 0, draws: int = 8, title: str = "",
                   ncols: int = 3, scale: float = 2.0) -> plt.Figure:
-    """The explorer's picture: the original, then ``draws`` results of ``op`` with ``seed``.
-
-    Used by :meth:`AugmentationExplorer.figure` (notebook 01, section 10).
-    """
-    results = draw(image, op, params, seed, draws)
+    """The explorer's picture as a Figure: the original, then ``draws`` results of ``op`` with ``seed``."""
     titles = ["original"] + [f"seed {seed} · draw {i + 1}" for i in range(draws)]
-    return plotting.show_images([np.asarray(image), *results], titles=titles, ncols=ncols, scale=scale,
-                                suptitle=title or None)
+    return plotting.show_images([np.asarray(image), *draw(image, op, params, seed, draws)], titles=titles,
+                                ncols=ncols, scale=scale, suptitle=title or None)
 
 
 class AugmentationExplorer(w.VBox):
-    """The explorer widget; build it with :func:`augmentation_explorer` (see the module docstring).
-
-    Notebook 01, section 10 (Explore it yourself) shows one.
-    """
+    """The explorer widget; build it with :func:`augmentation_explorer` (see the module docstring)."""
 
     def __init__(self, image, ops: dict[str, Op], op: str | None = None, seed: int = 0, draws: int = 8,
                  limits: dict | None = None, dpi: int = 90):
@@ -118,19 +80,17 @@ class AugmentationExplorer(w.VBox):
         if op not in ops:
             raise ValueError(f"unknown op {op!r}; choose one of {list(ops)}")
         self.source, self.ops, self.dpi, self.renders = array, dict(ops), dpi, 0
-        self.op = w.Dropdown(options=list(ops), value=op, description="op", layout=w.Layout(width="420px"))
-        self.seed = w.IntSlider(value=seed, min=0, max=99, description="seed", continuous_update=False)
+        self.op = w.Dropdown(options=list(ops), value=op, description="op",
+                             layout=w.Layout(width="420px")).add_class("explorer-op")
+        self.seed = w.IntSlider(value=seed, min=0, max=99, description="seed",
+                                continuous_update=False).add_class("explorer-seed")
         self.draws = w.IntSlider(value=draws, min=1, max=12, description="draws", continuous_update=False)
-        self.image = w.Image(format="png", layout=w.Layout(max_width="100%"))
+        self.image = w.Image(format="png", layout=w.Layout(max_width="100%")).add_class("explorer-image")
         self.status = w.HTML("")
         self._controls = {name: _controls(f, min(array.shape[:2]), limits or {}) for name, f in ops.items()}
-        self._param_box = w.VBox(list(self.params.values()))
-        self.op.add_class("explorer-op")
-        self.seed.add_class("explorer-seed")
-        self.image.add_class("explorer-image")
-        for control in [self.seed, self.draws, *(c for cs in self._controls.values() for c in cs.values())]:
+        self._param_box = w.VBox()  # render() fills it with the current op's controls
+        for control in [self.op, self.seed, self.draws, *(c for cs in self._controls.values() for c in cs.values())]:
             control.observe(self._changed, names="value")
-        self.op.observe(self._op_changed, names="value")
         super().__init__([w.HBox([self.op, self.seed, self.draws]), self._param_box, self.status, self.image])
         self.add_class("augment-explorer")
         self.render()
@@ -141,14 +101,12 @@ class AugmentationExplorer(w.VBox):
         return self._controls[self.op.value]
 
     def values(self) -> dict:
-        """The current op's parameters as the op receives them."""
-        return {name: (tuple(c.value) if isinstance(c.value, (list, tuple)) else c.value)
-                for name, c in self.params.items()}
+        """The current op's parameters as the op receives them (a range slider's value is a tuple)."""
+        return {name: control.value for name, control in self.params.items()}
 
     def set(self, **values) -> None:
         """Set parameter controls of the current op by name (each change redraws)."""
-        unknown = set(values) - set(self.params)
-        if unknown:
+        if unknown := set(values) - set(self.params):
             raise ValueError(f"{self.op.value!r} has no parameter {sorted(unknown)}; it has {sorted(self.params)}")
         for name, value in values.items():
             self.params[name].value = value
@@ -159,7 +117,8 @@ class AugmentationExplorer(w.VBox):
                              title=self.op.value)
 
     def render(self) -> None:
-        """Redraw the picture (called on every change); parameters the op rejects show its message instead."""
+        """Show the current op's controls and redraw (on every change); an op's error shows as its message."""
+        self._param_box.children = list(self.params.values())
         try:
             fig = self.figure()
         except (ValueError, tf.errors.InvalidArgumentError) as error:
@@ -169,27 +128,18 @@ class AugmentationExplorer(w.VBox):
         buffer = io.BytesIO()
         fig.savefig(buffer, format="png", dpi=self.dpi)
         plt.close(fig)
-        self.image.value = buffer.getvalue()
-        self.status.value = ""
+        self.image.value, self.status.value = buffer.getvalue(), ""
         self.renders += 1
 
     def _changed(self, change) -> None:
-        if change["owner"] in (self.seed, self.draws) or change["owner"] in self.params.values():
+        if change["owner"] in (self.op, self.seed, self.draws, *self.params.values()):  # not another op's hidden one
             self.render()
 
-    def _op_changed(self, change) -> None:
-        self._param_box.children = list(self.params.values())
-        self.render()
-
-    def __repr__(self) -> str:  # a short, stable text (it is the widget's text/plain output in a notebook)
+    def __repr__(self) -> str:  # short and stable: it is the widget's text/plain output in a notebook
         return f"AugmentationExplorer(op={self.op.value!r}, seed={self.seed.value}, draws={self.draws.value})"
 
 
 def augmentation_explorer(image, ops: dict[str, Op], op: str | None = None, seed: int = 0, draws: int = 8,
                           limits: dict | None = None) -> AugmentationExplorer:
-    """Build the explorer for ``image`` (H, W, C) and ``ops``: show it by making it a cell's last expression.
-
-    ``op``: the op shown first (default: the first of ``ops``).  Used in notebook 01, section 10 (Explore it
-    yourself).
-    """
+    """The explorer for ``image`` (H, W, C) and ``ops``, showing ``op`` first (default: the first); display it."""
     return AugmentationExplorer(image, ops, op=op, seed=seed, draws=draws, limits=limits)
