@@ -1,22 +1,11 @@
 """Where the course keeps its files: used by ``data_download.py``, :mod:`helpers.assets` and :mod:`helpers.classify`.
 
-Two roots, both outside git:
-
-* the course data folder: ``$COURSE_DATA_DIR`` when set; else ``data/`` in the
-  source checkout the package runs from (``pip install -e .`` or
-  ``python course.py``); else, for a package installed from a wheel, the
-  per-user cache folder that pooch names (``~/.cache/augment-course`` on Linux,
-  ``~/Library/Caches/augment-course`` on macOS, ``%LOCALAPPDATA%\\augment-course\\Cache``
-  on Windows);
-* the Keras cache, ``$KERAS_HOME`` (default ``~/.keras``), exactly as Keras
-  resolves it, so that stock calls such as
-  ``keras.applications.MobileNetV2(weights="imagenet")`` find the files put there.
-
-Example::
-
-    >>> from helpers import paths
-    >>> paths.data_dir().name   # doctest: +SKIP
-    'data'
+* The course data folder: ``$COURSE_DATA_DIR``; else ``data/`` in the source checkout the package runs from
+  (``python course.py``, ``pip install -e .``); else, for a course installed from a wheel, the per-user cache
+  folder pooch names (``~/.cache/augment-course``, ``~/Library/Caches/augment-course``,
+  ``%LOCALAPPDATA%\\augment-course\\Cache``).
+* The Keras cache, ``$KERAS_HOME`` (default ``~/.keras``), resolved as Keras resolves it, so that stock calls such
+  as ``keras.applications.MobileNetV2(weights="imagenet")`` find the files put there.
 """
 
 from __future__ import annotations
