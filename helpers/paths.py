@@ -1,9 +1,9 @@
 """Where the course keeps its files: used by ``data_download.py``, :mod:`helpers.assets` and :mod:`helpers.classify`.
 
-* The course data folder: ``$COURSE_DATA_DIR``; else ``data/`` in the source checkout the package runs from
-  (``python course.py``, ``pip install -e .``); else, for a course installed from a wheel, the per-user cache
-  folder pooch names (``~/.cache/augment-course``, ``~/Library/Caches/augment-course``,
-  ``%LOCALAPPDATA%\\augment-course\\Cache``).
+* The course data folder: ``$COURSE_DATA_DIR``, else the per-user cache folder that pooch names
+  (``~/.cache/augment-course`` on Linux, ``~/Library/Caches/augment-course`` on macOS,
+  ``%LOCALAPPDATA%\\augment-course\\Cache`` on Windows).  One folder per user, whichever copy of the package runs:
+  ``python data_download.py`` in the course folder and a notebook importing a pip-installed package agree.
 * The Keras cache, ``$KERAS_HOME`` (default ``~/.keras``), resolved as Keras resolves it, so that stock calls such
   as ``keras.applications.MobileNetV2(weights="imagenet")`` find the files put there.
 """
@@ -13,12 +13,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent  # the checkout, when the package runs from one
-
-
-def in_checkout() -> bool:
-    """True when ``helpers`` is imported from the course's source checkout rather than an installed wheel."""
-    return (PROJECT_ROOT / "pyproject.toml").is_file() and (PROJECT_ROOT / "notebooks").is_dir()
+PROJECT_ROOT = Path(__file__).resolve().parent.parent  # the course folder, when the package runs from one
 
 
 def data_dir() -> Path:
@@ -26,8 +21,6 @@ def data_dir() -> Path:
     configured = os.environ.get("COURSE_DATA_DIR")
     if configured:
         return Path(configured).expanduser().resolve()
-    if in_checkout():
-        return PROJECT_ROOT / "data"
     import pooch
 
     return Path(pooch.os_cache("augment-course"))
