@@ -5,12 +5,13 @@
 Standard library only; any Python 3.10+ runs it, on Linux, macOS or Windows.  In a temporary folder whose name has
 a space (paths with spaces must work) it
 
-1. builds the course's wheel from a clean copy of this checkout (``pip wheel --no-deps``);
-2. makes a fresh venv and installs the oldest pair, :data:`OLDEST`, plus the wheel with its ``[test]`` extra;
+1. makes a fresh venv and, with its pip, builds the course's wheel from a clean copy of this checkout;
+2. installs the oldest pair, :data:`OLDEST`, and the wheel with its ``[test]`` extra into the venv;
 3. installs the course data into a fresh data folder and Keras folder (``python -m data_download``, from the
-   mirror with ``--mirror``, else from the internet), named by ``COURSE_DATA_DIR`` and ``KERAS_HOME``;
+   mirror given by ``--mirror`` or ``$COURSE_MIRROR``, else from the internet), named by ``COURSE_DATA_DIR`` and
+   ``KERAS_HOME``, and checks that ``import helpers`` finds the wheel's copy, not this checkout's;
 4. copies ``notebooks/0*.ipynb`` (or the NOTEBOOKs named) into a folder of their own and runs each there with the
-   venv's stock ``python3`` kernel (nbclient), not the course kernel and not this checkout's ``helpers``.
+   venv's stock ``python3`` kernel (nbclient), not the course kernel, at most ``--timeout`` seconds each.
 
 It prints one line per notebook (name, seconds, ok, or failed and the first line of the error) and exits 1 if any
 notebook fails.  The temporary folder is deleted unless ``--keep`` (then the executed notebooks are kept there).
@@ -80,6 +81,48 @@ def first_line(text: str) -> str:
     return next((line.strip() for line in text.splitlines() if line.strip()), "(no message)")
 
 
+def set_up(work: Path, mirror: str | None) -> tuple[Path, dict[str, str]]:
+    """Steps 1-3 in ``work``: the venv's Python and the environment the notebooks run in."""
+    steps = time.perf_counter()
+    run([sys.executable, "-m", "venv", work / "venv"])
+    python = venv_python(work / "venv")  # its pip builds the wheel too: the Python running this needs no pip
+    shutil.copytree(REPO, work / "source", ignore=NOT_COPIED)  # a clean tree: no stale build/ in the wheel
+    run([python, "-m", "pip", "wheel", "-q", "--disable-pip-version-check", "--no-deps", work / "source",
+         "-w", work / "wheel"])
+    (wheel,) = (work / "wheel").glob("*.whl")
+    print(f"  venv and {wheel.name}: {time.perf_counter() - steps:.0f} s", flush=True)
+    steps = time.perf_counter()
+    run([python, "-m", "pip", "install", "-q", "--disable-pip-version-check", "--no-compile", *pair_requirements(),
+         f"{wheel}[test]"])
+    print(f"  pip install {' '.join(pair_requirements())} and the wheel [test]: "
+          f"{time.perf_counter() - steps:.0f} s", flush=True)
+    env = {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "PYTHONHOME")}
+    env.update(COURSE_DATA_DIR=str(work / "data"), KERAS_HOME=str(work / "keras"), TF_CPP_MIN_LOG_LEVEL="2",
+               PYTHONNOUSERSITE="1", PYTHONIOENCODING="utf-8")
+    steps = time.perf_counter()
+    run([python, "-m", "data_download", *(["--mirror", mirror] if mirror else [])], env=env, cwd=work)
+    where = subprocess.run([str(python), "-c", "import helpers; print(helpers.__file__)"], env=env, cwd=work,
+                           capture_output=True, text=True).stdout.strip()
+    if not Path(where).resolve().is_relative_to((work / "venv").resolve()):
+        sys.exit(f"compat_check: the notebooks would import helpers from {where}, not from the wheel")
+    print(f"  data from {mirror or 'the internet'}: {time.perf_counter() - steps:.0f} s", flush=True)
+    return python, env
+
+
+def run_notebook(python: Path, env: dict[str, str], notebook: Path, timeout: int) -> str | None:
+    """Step 4 for one notebook, already copied into its folder: None if it ran, else the first line of the error."""
+    try:
+        result = subprocess.run([str(python), "-c", RUNNER, str(notebook), str(timeout)], cwd=notebook.parent,
+                                env=env, capture_output=True, text=True, timeout=timeout + 60)
+    except subprocess.TimeoutExpired:
+        return f"timed out after {timeout} s"
+    lines = result.stdout.strip().splitlines()
+    if result.returncode or not lines:
+        return f"the runner exited with {result.returncode}: {first_line(result.stderr[-2000:])}"
+    error = json.loads(lines[-1])["error"]
+    return None if error is None else first_line(error)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--mirror", metavar="DIR", default=os.environ.get("COURSE_MIRROR"),
@@ -96,37 +139,15 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     try:
         print(f"compat_check: TensorFlow {OLDEST['tensorflow']} + Keras {OLDEST['keras']} in {work}", flush=True)
-        shutil.copytree(REPO, work / "source", ignore=NOT_COPIED)  # a clean tree: no stale build/ in the wheel
-        run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", work / "source", "-w", work / "wheel"])
-        (wheel,) = (work / "wheel").glob("*.whl")
-        run([sys.executable, "-m", "venv", work / "venv"])
-        python = venv_python(work / "venv")
-        run([python, "-m", "pip", "install", "-q", "--disable-pip-version-check", *pair_requirements(),
-             f"{wheel}[test]"])
-        env = {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "PYTHONHOME")}
-        env.update(COURSE_DATA_DIR=str(work / "data"), KERAS_HOME=str(work / "keras"), TF_CPP_MIN_LOG_LEVEL="2",
-                   PYTHONNOUSERSITE="1", PYTHONIOENCODING="utf-8")
-        run([python, "-m", "data_download", *(["--mirror", args.mirror] if args.mirror else [])],
-            env=env, cwd=work)
-        print(f"  set up in {time.perf_counter() - started:.0f} s", flush=True)
-
+        python, env = set_up(work, args.mirror)
         folder = work / "notebooks"
         folder.mkdir()
         failed = 0
         for notebook in notebooks:
-            copy = folder / notebook.name
-            shutil.copy2(notebook, copy)
             tic = time.perf_counter()
-            try:
-                result = subprocess.run([str(python), "-c", RUNNER, str(copy), str(args.timeout)], cwd=folder,
-                                        env=env, capture_output=True, text=True, timeout=args.timeout + 60)
-                lines = result.stdout.strip().splitlines()
-                error = json.loads(lines[-1])["error"] if result.returncode == 0 and lines else (
-                    f"runner exited {result.returncode}: {first_line(result.stderr[-2000:])}")
-            except subprocess.TimeoutExpired:
-                error = f"timed out after {args.timeout} s"
+            error = run_notebook(python, env, Path(shutil.copy2(notebook, folder / notebook.name)), args.timeout)
             failed += error is not None
-            status = "ok" if error is None else f"failed: {first_line(error)}"
+            status = "ok" if error is None else f"failed: {error}"
             print(f"  {notebook.name:<36}{time.perf_counter() - tic:6.0f} s  {status}", flush=True)
         print(f"compat_check: {len(notebooks) - failed} of {len(notebooks)} notebooks ran, "
               f"{time.perf_counter() - started:.0f} s in all" + (f"; kept {work}" if args.keep else ""))
