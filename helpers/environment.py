@@ -1,4 +1,4 @@
-"""The course's Jupyter kernel and a report of the environment.
+"""The course's Jupyter kernel, the TensorFlow and Keras versions it supports, and a report of the environment.
 
 Why a course kernel?  TensorFlow writes C++ log lines (e.g. "oneDNN custom
 operations are on", with timestamps and process ids) straight to file
@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import re
 import sys
 from pathlib import Path
 
@@ -32,6 +33,8 @@ KERNEL_NAME = "augment-course"
 KERNEL_DISPLAY_NAME = "Python 3 (augment course)"
 KERNEL_ENV = {"TF_CPP_MIN_LOG_LEVEL": "2"}
 KERNEL_FLAGS = ["--IPKernelApp.capture_fd_output=False"]
+# (oldest, first unsupported): requirements.txt pins the newest; tools/compat_check.py runs the lessons on the oldest.
+SUPPORTED = {"TensorFlow": ("2.20", "2.22"), "Keras": ("3.10", "4")}
 
 
 def kernel_spec() -> dict:
@@ -54,6 +57,23 @@ def install_kernel(prefix: str | Path = sys.prefix) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "kernel.json").write_text(json.dumps(kernel_spec(), indent=1) + "\n")
     return folder
+
+
+def check_versions(tensorflow: str, keras: str) -> str:
+    """One line if both versions are in :data:`SUPPORTED`, else a RuntimeError saying what was expected.
+
+    Used in the setup cells of notebooks 00-03::
+
+        >>> check_versions("2.20.0", "3.10.0")
+        'TensorFlow >=2.20,<2.22 and Keras >=3.10,<4: OK'
+    """
+    def minor(version: str) -> tuple[int, ...]:
+        return tuple(int(part) for part in re.findall(r"\d+", version)[:2])
+
+    for (name, (oldest, newer)), found in zip(SUPPORTED.items(), (tensorflow, keras), strict=True):
+        if not minor(oldest) <= minor(found) < minor(newer):
+            raise RuntimeError(f"the course needs {name} >={oldest},<{newer}, found {found}")
+    return " and ".join(f"{name} >={oldest},<{newer}" for name, (oldest, newer) in SUPPORTED.items()) + ": OK"
 
 
 def report() -> dict[str, str]:
