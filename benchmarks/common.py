@@ -1,7 +1,7 @@
 """Shared by the benchmark scripts: machine description, timing, and RESULTS.md.
 
-Each script saves its measurements as ``benchmarks/results/<name>.json`` and
-then rewrites ``benchmarks/RESULTS.md`` from every saved result, so the page
+Each script saves its measurements as ``helpers/measured/<name>.json`` (the lessons read them there, and they
+travel in the course's wheel) and then rewrites ``benchmarks/RESULTS.md`` from every saved result, so the page
 always shows the latest run of each benchmark with the machine it ran on.
 """
 
@@ -16,7 +16,7 @@ import subprocess
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-RESULTS_DIR = HERE / "results"
+RESULTS_DIR = HERE.parent / "helpers" / "measured"
 RESULTS_PAGE = HERE / "RESULTS.md"
 ORDER = ["input_pipelines", "model_steps", "course_runtime"]
 

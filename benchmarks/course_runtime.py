@@ -3,7 +3,7 @@
 
 Runs every ``notebooks/NN_*.ipynb`` (or the ones named) with nbclient in the ``augment-course`` kernel, as
 ``python course.py regenerate`` does, but without writing the notebooks back. Every code cell's wall time (from the
-execution timestamps nbclient records) goes to ``benchmarks/results/course_runtime_cells.csv``; the slowest cells
+execution timestamps nbclient records) goes to ``helpers/measured/course_runtime_cells.csv``; the slowest cells
 are printed and named in ``RESULTS.md``. The classroom limits (no cell over 45 s, the course under 10 minutes) are
 checked: the exit status is 1 when one is broken.
 
@@ -113,7 +113,8 @@ def main(argv: list[str] | None = None) -> int:
                        "(what `python course.py regenerate` does), data and weights already installed from the mirror; "
                        "wall time includes kernel start-up and the TensorFlow import (about 5-10 s each). A cell's "
                        "time runs from the kernel starting it to its reply (nbclient's timestamps); every code "
-                       f"cell's time is in `results/{CELLS_FILE}` (cells numbered among the non-empty code cells)."),
+                       f"cell's time is in `helpers/measured/{CELLS_FILE}` (cells numbered among the non-empty "
+                       "code cells)."),
             "headers": ["notebook", "wall time", "slowest cell"],
             "rows": rows,
             "findings": verdict,

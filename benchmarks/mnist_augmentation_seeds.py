@@ -4,7 +4,8 @@ For every seed: a fresh stratified MNIST subset (``--per-class`` images of each 
 (``helpers.mnist_experiment``, saved from notebook 02's cells), trained ``--epochs`` epochs in each of the chosen
 ways: no augmentation, the label-preserving augmentation as an ImageDataGenerator or as Keras layers in tf.data,
 or horizontal flips only; final accuracy on the full 10,000-image test set.
-Prints one line per run, then a Markdown summary (per-seed table, mean, min/max of the differences).
+Prints one line per run, then a Markdown summary (per-seed table, mean, min/max of the differences), which is
+stored as ``helpers/measured/mnist_augmentation_seeds.md`` (notebook 02 reads its table there).
 
     TF_CPP_MIN_LOG_LEVEL=2 .venv/bin/python benchmarks/mnist_augmentation_seeds.py --seeds 0 1 2 3 4
 """

@@ -1,7 +1,7 @@
 """The teachers' guide (TEACHING.md) covers every numbered notebook in English and in Chinese, the README links it,
 and every decimal number it quotes is one the course measured: printed or set by a cell of the notebook whose
 section quotes it, or in ``benchmarks/RESULTS.md`` or, for that notebook's cell times, in
-``benchmarks/results/course_runtime_cells.csv``. Text outside a notebook's section may quote only the benchmarks.
+``helpers/measured/course_runtime_cells.csv``. Text outside a notebook's section may quote only the benchmarks.
 
 The number check reuses ``quoted_decimals``/``known_values``/``unsupported`` of ``test_notebook_prose.py``: integers
 and numbers inside `code spans`, code blocks and link targets are not checked.
@@ -23,7 +23,7 @@ from helpers.paths import PROJECT_ROOT
 GUIDE = PROJECT_ROOT / "TEACHING.md"
 NOTEBOOKS = {path.name[:2]: path for path in sorted((PROJECT_ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))}
 RESULTS = PROJECT_ROOT / "benchmarks" / "RESULTS.md"
-CELL_TIMES = PROJECT_ROOT / "benchmarks" / "results" / "course_runtime_cells.csv"
+CELL_TIMES = PROJECT_ROOT / "helpers" / "measured" / "course_runtime_cells.csv"
 HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
 ENGLISH = re.compile(r"^Notebook (\d\d)\b")  # "## Notebook 03 · Fine-tuning ..."
 CHINESE = re.compile(r"^笔记本 ?(\d\d)\b")  # "### 笔记本 03 · 热狗识别 ..."
