@@ -26,7 +26,7 @@ Environment:
                       this script if it is one of those, else py -3.12/-3.11/-3.10 on Windows, else
                       python3.12, python3.11 or python3.10 on the PATH)
   COURSE_VENV=DIR     where the virtual environment lives (default: .venv in this folder)
-  COURSE_DATA_DIR     where the course data goes (default: data/ in this folder)
+  COURSE_DATA_DIR     where the course data goes (default: your cache folder, e.g. ~/.cache/augment-course)
   KERAS_HOME          the Keras cache, where weights go (default: ~/.keras)
 """
 

@@ -6,9 +6,9 @@
     $ python -m helpers.classify photo.jpg [more.jpg ...] [--model path/to/model.keras]
     photo.jpg: hotdog (P(hot dog) = 0.97)
 
-The model (``data/models/hotdog_classifier.keras``) maps raw RGB pixels (0-255) to P(hot dog); photos are read and
-resized exactly as in training (:func:`helpers.hotdog.load_image`). Bad input (a missing, damaged or huge image, a
-damaged model file) ends in a one-line message, never a traceback.
+The model (``models/hotdog_classifier.keras`` in the course data folder) maps raw RGB pixels (0-255) to P(hot dog);
+photos are read and resized exactly as in training (:func:`helpers.hotdog.load_image`). Bad input (a missing, damaged
+or huge image, a damaged model file) ends in a one-line message, never a traceback.
 """
 
 from __future__ import annotations
@@ -104,7 +104,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m helpers.classify",
                                      description="Say whether photos show a hot dog (model from notebook 03).")
     parser.add_argument("images", nargs="+", help="image files (JPEG, PNG, GIF, BMP or WebP)")
-    parser.add_argument("--model", help="the .keras model file (default: data/models/hotdog_classifier.keras)")
+    parser.add_argument("--model", help="the .keras model file (default: models/hotdog_classifier.keras in the "
+                        "course data folder, where notebook 03 saves it)")
     args = parser.parse_args(argv)
     environment.safe_console()
     try:
