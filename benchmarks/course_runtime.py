@@ -59,7 +59,7 @@ def run_notebook(path: Path) -> tuple[float, list[tuple[int, float, str]]]:
 
 
 def first_line(source: str) -> str:
-    """The line that names a cell in the report: its first, after nbval's ``# NBVAL_...`` markers."""
+    """The line that names a cell in the report: its first, after any nbval ``# NBVAL_...`` comment markers."""
     lines = [line for line in source.strip().splitlines() if not line.startswith("# NBVAL_")]
     return (lines or [""])[0][:60]
 

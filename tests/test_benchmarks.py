@@ -38,7 +38,8 @@ def benchmarks(monkeypatch, tmp_path):
 def tiny_notebook(folder, sleeps: list[float]):
     """A notebook with one code cell per entry of ``sleeps`` (each sleeps that long) and a markdown cell."""
     cells = [nbformat.v4.new_markdown_cell("# tiny")]
-    cells += [nbformat.v4.new_code_cell(f"# NBVAL_IGNORE_OUTPUT\nimport time\ntime.sleep({s})") for s in sleeps]
+    cells += [nbformat.v4.new_code_cell(f"import time\ntime.sleep({s})", metadata={"tags": ["nbval-ignore-output"]})
+              for s in sleeps]
     path = folder / "99_tiny.ipynb"
     nbformat.write(nbformat.v4.new_notebook(cells=cells), path)
     return path

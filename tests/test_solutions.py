@@ -141,8 +141,8 @@ def hygiene_problems(path: Path) -> list[str]:
             verbose = re.search(r"verbose=(\d)", source[call.end():])
             if not verbose or verbose.group(1) not in "02":
                 problems.append(f"{name}: cell {i} calls fit without verbose=2 or verbose=0")
-            elif verbose.group(1) == "2" and "NBVAL_IGNORE_OUTPUT" not in source:
-                problems.append(f"{name}: cell {i} prints timings: mark it NBVAL_IGNORE_OUTPUT")
+            elif verbose.group(1) == "2" and "nbval-ignore-output" not in cell.get("metadata", {}).get("tags", []):
+                problems.append(f"{name}: cell {i} prints timings: give it the cell tag nbval-ignore-output")
         for output in cell.get("outputs", []):
             if output["output_type"] == "error":
                 problems.append(f"{name}: cell {i} stored an error")
