@@ -120,7 +120,7 @@ def run(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 2
     names = args.names or [a.name for a in assets.ASSETS.values() if args.all or not a.optional]
-    if args.mirror and not args.names:
+    if args.mirror is not None and not args.names:
         # From a mirror, optional online-only assets are simply not there: skip, don't fail.
         names = [n for n in names if any(f.mirror_path for f in assets.get(n).files)]
     mirror = fetch.mirror_folder(args.mirror)
@@ -133,7 +133,7 @@ def run(args: argparse.Namespace) -> int:
     for outcome in failed:
         asset = assets.get(outcome.asset)
         print(f"  {asset.name:<22}needed by {', '.join(asset.needed_by)}", file=sys.stderr)
-    if args.mirror:
+    if args.mirror is not None:
         print("Each message above says what to do; then run the same command again.", file=sys.stderr)
     else:
         print("If this machine is offline or behind a firewall, copy the files from a course mirror\n"

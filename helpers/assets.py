@@ -221,8 +221,10 @@ def receipt_path(asset: Asset) -> Path:
 def read_receipt(asset: Asset) -> dict[str, str]:
     """``{path below the root: sha256}`` of what the installer put in place; empty when there is none."""
     try:
-        return {str(k): str(v) for k, v in json.loads(receipt_path(asset).read_text("utf-8"))["files"].items()}
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        files = json.loads(receipt_path(asset).read_text("utf-8"))["files"]
+        return {k: str(v) for k, v in files.items()  # paths inside the root only: a receipt never leads outside
+                if isinstance(k, str) and "/" in k and not k.startswith("/") and ".." not in k.split("/")}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
         return {}
 
 
@@ -282,7 +284,7 @@ def _folder_state(asset: Asset, receipt: dict[str, str]) -> State:
     prefix = asset.unpack.folder + "/"
     listed = {local: sha for local, (sha, _) in photo_list(asset).items()}
     expected = listed or {k[len(prefix):]: v for k, v in receipt.items() if k.startswith(prefix)}
-    if not expected:
+    if not expected or (asset.unpack.expected_files and len(expected) != asset.unpack.expected_files):
         return State("corrupt", "unpacking never finished: run the download again")
     bad = [p for p, sha in expected.items() if not (folder / p).is_file() or file_hash(folder / p) != sha]
     if bad:

@@ -157,6 +157,8 @@ def image_problem(path: str | Path, decoder: str = "pillow") -> str | None:
 
     if decoder not in DECODERS:
         raise ValueError(f"decoder must be one of {DECODERS}, got {decoder!r}")
+    if not Path(path).is_file():
+        return "unreadable (it is a folder, or it does not exist)"
     try:
         with warnings.catch_warnings():  # between 1x and 2x Pillow's limit it only warns: still fine to read
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)

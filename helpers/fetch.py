@@ -164,6 +164,9 @@ def _fetch(file: File, mirror: Path | None) -> Path:
 
 def _install_file(file: File, mirror: Path | None) -> str:
     """Install one file in place (converting it where the registry says so); return its sha256 for the receipt."""
+    if target_path(file).is_dir():
+        raise FetchError(f"{target_path(file)} is a folder where the course puts a file: move it away, then run the "
+                         "command again.")
     download = _fetch(file, mirror)
     if file.convert is not None:
         converted = download.with_suffix(".converted")
@@ -195,8 +198,9 @@ def plan_members(archive: zipfile.ZipFile, asset: Asset, prefix: str) -> list[tu
     plan = []
     for info in infos:
         parts = info.filename.replace("\\", "/").split("/")
-        if "" in parts[:-1] or ".." in parts or ":" in info.filename or (info.external_attr >> 28) == 0o12:
-            raise _refuse(name, f"member {info.filename!r} would be written outside the target folder")  # links too
+        odd_parts = {"", ".", ".."} & set(parts[:-1]) or parts[-1] in (".", "..")  # '//', '/x', './', '../'
+        if odd_parts or ":" in info.filename or (info.external_attr >> 28) == 0o12:  # 'C:', links
+            raise _refuse(name, f"member {info.filename!r} would be written outside the target folder")
         if info.is_dir() or not info.filename.startswith(prefix) or (pinned and info.filename not in listed):
             continue
         local, sha = listed[info.filename] if pinned else ("/".join(parts)[len(prefix):], None)
@@ -220,7 +224,11 @@ def plan_members(archive: zipfile.ZipFile, asset: Asset, prefix: str) -> list[tu
 def _real_folder(asset: Asset) -> Path:
     """The asset's folder, or where it links to: a folder linked to another disk is replaced there, not here."""
     folder = registry.folder_path(asset)
-    return folder.resolve() if folder.is_symlink() else folder
+    try:
+        return folder.resolve() if folder.is_symlink() else folder
+    except (RuntimeError, OSError) as err:  # Python 3.10-3.12 raise RuntimeError for a loop of links
+        raise FetchError(f"{folder} is a link that leads nowhere ({err}): remove it, then run the command again.") \
+            from None
 
 
 def _aside_folder(target: Path) -> Path:
@@ -238,6 +246,7 @@ def unpack(zip_path: Path, asset: Asset, prefix: str, force: bool = False) -> st
     target = _real_folder(asset)
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.staging-", dir=target.parent))
+    moved: list[str] = []  # the learner's files now in staging
     try:
         umask = os.umask(0)
         os.umask(umask)
@@ -254,23 +263,34 @@ def unpack(zip_path: Path, asset: Asset, prefix: str, force: bool = False) -> st
                 if sha is not None and digest.hexdigest() != sha:
                     raise _refuse(zip_path.name, f"photo {local} does not match its checksum")
                 installed[local] = digest.hexdigest()
-        ours = set(installed) | {key.split("/", 1)[1] for key in registry.read_receipt(asset)}
+        ours = set(installed) | {key.partition("/")[2] for key in registry.read_receipt(asset)}
         extras = registry.extra_files(target, ours) if target.is_dir() else []
         aside = _aside_folder(target) if force and extras else None
         with _ctrl_c_deferred():
-            for rel in extras:  # the learner's own files: into the new folder, or aside; nothing is there yet
-                (aside or staging).joinpath(rel).parent.mkdir(parents=True, exist_ok=True)
-                os.rename(target / rel, (aside or staging) / rel)
-            old = target.with_name(f".{target.name}.old-{os.getpid()}")
-            if target.exists():
-                os.rename(target, old)
-            os.rename(staging, target)
+            try:
+                for rel in extras:  # the learner's own files: into the new folder, or aside; nothing is there yet
+                    (aside or staging).joinpath(rel).parent.mkdir(parents=True, exist_ok=True)
+                    os.rename(target / rel, (aside or staging) / rel)
+                    moved.append(rel)
+                old = target.with_name(f".{target.name}.old-{os.getpid()}")
+                if target.exists():
+                    os.rename(target, old)
+                os.rename(staging, target)
+                moved.clear()
+            except OSError as err:
+                for rel in [] if aside else moved[::-1]:  # back where they were, before staging is removed
+                    os.rename(staging / rel, target / rel)
+                    moved.remove(rel)
+                kept = f" (your files are in {aside})" if aside else ""
+                raise FetchError(f"{err.strerror} ({err.filename}): {target} was left as it was{kept}; move that "
+                                 "out of the way or fix its permissions, then run the command again.") from err
             _write_receipt(asset, {f"{asset.unpack.folder}/{k}": v for k, v in installed.items()})
             shutil.rmtree(old, ignore_errors=True)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError, EOFError) as err:
         raise _refuse(zip_path.name, f"it is not a readable zip file ({err})") from err
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        if not moved:  # a learner's file that could not be moved back stays in staging, never deleted
+            shutil.rmtree(staging, ignore_errors=True)
     if extras:
         return f"{len(installed)} files; your {len(extras)} own file(s) were " + (f"moved to {aside}" if aside
                                                                                  else "kept")
@@ -306,6 +326,8 @@ class Outcome:
 
 def mirror_folder(mirror: str | Path | None) -> Path | None:
     """The mirror as an absolute folder, or a :class:`FetchError` saying what is wrong with it."""
+    if mirror is not None and not str(mirror).strip():
+        raise FetchError("--mirror was given an empty folder name: give the mirror's folder, or leave out --mirror.")
     folder = Path(mirror).expanduser().resolve() if mirror is not None else None
     if folder is not None and folder.is_file():
         raise FetchError(f"the mirror {folder} is a file: pass the mirror's folder (the one holding SHA256SUMS).")
@@ -349,6 +371,8 @@ def install_one(asset: Asset, mirror: str | Path | None = None, force: bool = Fa
                     return Outcome(asset.name, True, "checked the files already there (they load): kept")
     except FetchError as err:
         return Outcome(asset.name, False, str(err))
+    except OSError as err:  # one asset's folder trouble; the others are still tried
+        return Outcome(asset.name, False, os_error_message(err))
     source = f"mirror {mirror}" if mirror else "internet"
     return Outcome(asset.name, True, f"installed from the {source}" + f" ({done})" * bool(done))
 

@@ -21,8 +21,8 @@ MEASURED = Path(__file__).resolve().parent / "measured"
 def data_dir() -> Path:
     """The course data folder (see the module docstring)."""
     configured = os.environ.get("COURSE_DATA_DIR")
-    if configured:
-        return Path(configured).expanduser().resolve()
+    if configured:  # absolute, links kept: a loop of links is then reported where the folder is used
+        return Path(os.path.abspath(Path(configured).expanduser()))
     import pooch
 
     return Path(pooch.os_cache("augment-course"))

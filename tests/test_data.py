@@ -132,6 +132,12 @@ def test_image_problem_asks_the_decoder_that_will_read_the_image(tmp_path, name,
     assert problem is None if says is None else says in problem, problem
 
 
+@pytest.mark.parametrize("decoder", data.DECODERS)
+def test_a_missing_file_or_a_folder_is_a_reason_not_an_exception(tmp_path, decoder):
+    assert "does not exist" in data.image_problem(tmp_path / "nope.jpg", decoder)
+    assert "folder" in data.image_problem(tmp_path, decoder)
+
+
 def test_a_large_but_allowed_image_prints_no_pillow_warning(tmp_path):
     path = tmp_path / "big.png"
     path.write_bytes(png_header(10000, 10000))  # over Pillow's warning limit, under its error limit

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import io
+import json
 import os
 import shutil
 import signal
@@ -229,10 +230,13 @@ def test_a_destination_that_cannot_be_written_is_named_not_the_mirror(isolated_d
     mirror, asset = one_file_mirror(tmp_path, BODY, BODY, monkeypatch)
     data.mkdir(parents=True)
     (data / "images").write_text("a file where the images folder should be")
-    with pytest.raises(OSError) as raised:
-        fetch.install_one(asset, mirror=mirror)
-    message = fetch.os_error_message(raised.value)
-    assert str(data / "images") in message and str(mirror) not in message, message
+    outcome = fetch.install_one(asset, mirror=mirror)  # a failed outcome for this asset; the others still run
+    assert not outcome.ok and str(data / "images") in outcome.message, outcome.message
+    assert str(mirror) not in outcome.message and "\n" not in outcome.message
+    (data / "images").unlink()
+    (data / "images" / "cat.png").mkdir(parents=True)  # a folder where the photo goes
+    outcome = fetch.install_one(asset, mirror=mirror)
+    assert not outcome.ok and "is a folder where the course puts a file" in outcome.message, outcome.message
 
 
 # ---------------------------------------------------------------- archives
@@ -285,7 +289,7 @@ def test_an_archive_lying_in_the_downloads_folder_is_never_unpacked_unverified(i
     assert (data / "photo-set" / "a.txt").read_bytes() == b"the real photo"
 
 
-@pytest.mark.parametrize("evil", ["set/../../escaped.txt", "/tmp/absolute.txt", "set/a/../../../up.txt",
+@pytest.mark.parametrize("evil", ["set/../../escaped.txt", "/tmp/absolute.txt", "set/a/../../../up.txt", "set/./ok.txt",
                                   "set/{tmp}/escaped.txt", "set\\..\\..\\escaped.txt"])
 def test_archive_with_escaping_members_is_refused(isolated_dirs, http_server, tmp_path, evil):
     data, _ = isolated_dirs
@@ -469,3 +473,53 @@ def test_a_folder_linked_to_another_disk_stays_a_link_after_force(isolated_dirs,
     assert fetch.install_one(installed_set, force=True).ok
     assert (data / "photo-set").is_symlink() and (other_disk / "3.txt").read_bytes() == b"3"
     assert assets.state(installed_set).status == "installed"
+
+
+def test_a_repair_that_fails_half_way_keeps_the_learners_files(isolated_dirs, installed_set, monkeypatch):
+    """The learner's files go into the new folder one by one; if a later one cannot move, those already moved go
+    back and the folder stays as it was: a failed repair never deletes them with the staging folder."""
+    data, _ = isolated_dirs
+    for name in ("a_mine.jpg", "b_mine.jpg", "c_stuck.jpg"):
+        (data / "photo-set" / name).write_bytes(name.encode())
+    (data / "photo-set" / "3.txt").write_bytes(b"damaged")
+    real_rename = os.rename
+
+    def stuck(source, target, *args, **kwargs):
+        if str(source).endswith("c_stuck.jpg") and "staging" in str(target):
+            raise PermissionError(1, "Operation not permitted", str(source))
+        return real_rename(source, target, *args, **kwargs)
+
+    monkeypatch.setattr(os, "rename", stuck)
+    outcome = fetch.install_one(installed_set)
+    assert not outcome.ok and "Operation not permitted" in outcome.message and "was left as it was" in outcome.message
+    assert sorted(p.name for p in (data / "photo-set").glob("*.jpg")) == ["a_mine.jpg", "b_mine.jpg", "c_stuck.jpg"]
+    assert (data / "photo-set" / "a_mine.jpg").read_bytes() == b"a_mine.jpg"
+    monkeypatch.setattr(os, "rename", real_rename)
+    outcome = fetch.install_one(installed_set)
+    assert outcome.ok and "your 3 own file(s) were kept" in outcome.message, outcome.message
+
+
+def test_a_receipt_never_leads_outside_the_folder_or_crashes(isolated_dirs, installed_set, tmp_path):
+    data, _ = isolated_dirs
+    outside = tmp_path / "outside.txt"
+    outside.write_bytes(b"x")
+    receipt = assets.receipt_path(installed_set)
+    receipt.write_text(json.dumps({"files": {"photo-set/../../outside.txt": hashlib.sha256(b"x").hexdigest(),
+                                             "stray": "0" * 64}}))
+    assert assets.read_receipt(installed_set) == {}
+    receipt.write_text("[" * 200_000 + "]" * 200_000)
+    assert assets.read_receipt(installed_set) == {}
+    assert fetch.install_one(installed_set, force=True).ok
+
+
+def test_a_loop_of_links_is_one_line_not_a_traceback(isolated_dirs, installed_set):
+    data, _ = isolated_dirs
+    shutil.rmtree(data / "photo-set")
+    (data / "photo-set").symlink_to(data / "photo-set")
+    outcome = fetch.install_one(installed_set)
+    assert not outcome.ok and "is a link that leads nowhere" in outcome.message, outcome.message
+
+
+def test_an_empty_mirror_name_is_refused_not_taken_for_this_folder():
+    with pytest.raises(fetch.FetchError, match="empty folder name"):
+        fetch.mirror_folder("")
