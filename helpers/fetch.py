@@ -124,8 +124,8 @@ class MirrorCopy:
 
 def _fetch(file: File, mirror: Path | None) -> Path:
     """``file`` downloaded (or copied) and verified, at a hidden temporary name beside its target."""
-    name, download = Path(file.target).name, target_path(file).with_name(f".{Path(file.target).name}."
-                                                                         f"{os.getpid()}.download")
+    name = Path(file.target).name
+    download = target_path(file).with_name(f".{name}.{os.getpid()}.download")
     if mirror is None:
         url, known, source, advice = file.url, file.online_hash, f"{name} from {file.url}", "use a course mirror."
         downloader = pooch.HTTPDownloader(progressbar=sys.stderr.isatty(), timeout=30,
@@ -342,8 +342,8 @@ def install_one(asset: Asset, mirror: str | Path | None = None, force: bool = Fa
         mirror = mirror_folder(mirror)
         with locked(registry.paths.root(asset.root)):
             _clear_leftovers(asset)
-            current, done = state(asset), ""
-            if not force and current.status == "installed":
+            done = ""
+            if not force and (current := state(asset)).status == "installed":
                 return Outcome(asset.name, True, "already installed" + f" ({current.detail})" * bool(current.detail))
             if asset.unpack:
                 zip_path = _fetch(asset.files[0], mirror)
@@ -357,15 +357,16 @@ def install_one(asset: Asset, mirror: str | Path | None = None, force: bool = Fa
             else:
                 receipt, fetched = registry.read_receipt(asset), 0
                 for file in asset.files:
-                    status, _ = registry.file_state(file, receipt)
-                    if status == "unchecked" and not force:
+                    status = "replaced" if force else registry.file_state(file, receipt)[0]
+                    if status == "unchecked":
                         with contextlib.suppress(ValueError):
                             file.check(target_path(file))  # a file Keras downloaded itself: checked once, kept
                             status = "installed"
-                    if force or status != "installed":
+                    if status != "installed":
                         target_path(file).parent.mkdir(parents=True, exist_ok=True)
                         receipt[file.target], fetched = _install_file(file, mirror), fetched + 1
-                    receipt.setdefault(file.target, file_hash(target_path(file)))
+                    elif file.target not in receipt:  # good by a pinned checksum: the receipt lists it too
+                        receipt[file.target] = file_hash(target_path(file))
                 _write_receipt(asset, receipt)
                 if not fetched:
                     return Outcome(asset.name, True, "checked the files already there (they load): kept")
