@@ -1,18 +1,8 @@
-"""Notebook 04's input pipelines (saved from its cells) and the timing plumbing around them (benchmarks/).
+"""Notebook 04's input pipelines and timing loops, saved from its cells, and the benchmark's plumbing.
 
-Four ways to feed 224x224 float32 batches of 32 from a folder of JPEG photos (one sub-folder per class), as raw
-RGB in 0..255, which is what notebook 03's model takes:
-
-* ``"decode_only"``: ``tf.data``, decode + resize, no augmentation: the ceiling (:func:`tf_data_pipeline` with
-  ``augment=False``, notebook 04 section 1);
-* ``"idg"``: Keras' legacy ``ImageDataGenerator.flow_from_directory`` (:func:`idg_pipeline`, section 2);
-* ``"keras_layers"``: ``image_dataset_from_directory`` + Keras preprocessing layers (:func:`keras_layers_pipeline`,
-  section 2);
-* ``"tf_data"``: ``tf.data`` + stateless ``tf.image`` ops (:func:`tf_data_pipeline`, section 1).
-
-The three augmenting pipelines flip left-right and jitter contrast (x0.8-1.2) alike; they differ in the crop
-(``tf_data``: a random-resized crop anywhere in the photo; the Keras APIs: a zoom-in about the centre) and in
-brightness (additive ±20% of 255, except ``idg``'s multiplicative x0.8-1.2), as notebook 04's table says.
+Four ways to feed 224x224 float32 batches of 32, raw RGB in 0..255, from a folder of JPEG photos (one sub-folder
+per class), named in :data:`PIPELINES`; notebook 04's section 2 tables what each one does to a photo.
+:func:`make_pipeline` builds one by name for benchmarks/input_pipelines.py.
 
 Example::
 
@@ -25,6 +15,7 @@ Example::
 
 from __future__ import annotations
 
+import itertools
 import os
 import time
 from pathlib import Path
@@ -33,13 +24,11 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from helpers import augment
-
 PIPELINES = {
     "decode_only": "tf.data, decode + resize only",
     "idg": "ImageDataGenerator.flow_from_directory",
     "keras_layers": "image_dataset_from_directory + Keras layers",
-    "tf_data": "tf.data + stateless tf.image ops",
+    "tf_data": "tf.data, crop-window decode + stateless tf.image ops",
 }
 SIZE, BATCH = 224, 32
 AREA, RATIO, JITTER = (0.25, 1.0), (3 / 4, 4 / 3), 0.2
@@ -48,23 +37,52 @@ ImageDataGenerator = tf.keras.preprocessing.image.ImageDataGenerator
 
 
 def read_photo(path):
-    """Notebook 04, section 1: decode one JPEG file to uint8 RGB; label 1.0 if its folder is "hotdog", else 0.0."""
-    image = tf.io.decode_jpeg(tf.io.read_file(path), channels=3)
+    """Notebook 04, section 1: the file's bytes, still encoded, and its label: 1.0 if its folder is "hotdog"."""
+    contents = tf.io.read_file(path)
     label = tf.cast(tf.strings.split(path, os.sep)[-2] == "hotdog", tf.float32)
-    return image, label
+    return contents, label
 
 
-def augment_photo(image, seed):
-    """Notebook 04, section 1: random-resized crop to SIZE, flip, brightness ±51, contrast x0.8-1.2; stateless.
+def crop_box(shape, seed):
+    """Notebook 04, section 1: a random box of an image of ``shape``, 25-100% of its area, aspect 3:4 to 4:3.
 
-    ``image``: uint8 RGB of any size; ``seed``: shape-(2,) integers. Returns float32 (SIZE, SIZE, 3) in 0..255.
+    Returns ``begin`` (y, x, 0) and ``size`` (height, width, -1), as ``tf.slice`` takes them; stateless.
+    """
+    begin, size, _ = tf.image.stateless_sample_distorted_bounding_box(
+        shape, bounding_boxes=tf.zeros([1, 0, 4]), seed=seed, min_object_covered=0.0, area_range=AREA,
+        aspect_ratio_range=RATIO, use_image_if_no_bounding_boxes=True)
+    return begin, size
+
+
+def random_crop(photo, seed):
+    """Notebook 04, section 1: a random crop, uint8 RGB, of a decoded image or of an image file's bytes.
+
+    A JPEG file is decoded only inside the box; other formats (PNG, GIF, BMP) are decoded whole, then cropped.
+    """
+    if photo.dtype != tf.string:  # already decoded
+        return tf.slice(photo, *crop_box(tf.shape(photo), seed))
+
+    def jpeg():
+        begin, size = crop_box(tf.io.extract_jpeg_shape(photo), seed)
+        return tf.io.decode_and_crop_jpeg(photo, tf.concat([begin[:2], size[:2]], axis=0), channels=3)
+
+    def other_format():
+        return random_crop(tf.io.decode_image(photo, channels=3, expand_animations=False), seed)
+
+    return tf.cond(tf.io.is_jpeg(photo), jpeg, other_format)
+
+
+def augment_photo(photo, seed):
+    """Notebook 04, section 1: random crop, flip, brightness ±51, contrast x0.8-1.2, resize to SIZE; stateless.
+
+    ``photo``: a file's bytes or a uint8 RGB image; ``seed``: shape-(2,) integers. Returns float32 (SIZE, SIZE, 3)
+    in 0..255. The colours change on the crop, before the resize: on photos this small, fewer pixels.
     """
     crop_seed, flip_seed, brightness_seed, contrast_seed = tf.unstack(tf.random.split(seed, 4))
-    image = augment.random_resized_crop(image, crop_seed, SIZE, area=AREA, ratio=RATIO)  # float32, 0..255
-    image = tf.image.stateless_random_flip_left_right(image, flip_seed)
-    image = tf.image.stateless_random_brightness(image, JITTER * 255, brightness_seed)
+    image = tf.image.stateless_random_flip_left_right(random_crop(photo, crop_seed), flip_seed)
+    image = tf.image.stateless_random_brightness(tf.cast(image, tf.float32), JITTER * 255, brightness_seed)
     image = tf.image.stateless_random_contrast(image, 1 - JITTER, 1 + JITTER, contrast_seed)
-    return tf.clip_by_value(image, 0.0, 255.0)
+    return tf.image.resize(tf.clip_by_value(image, 0.0, 255.0), (SIZE, SIZE))
 
 
 def tf_data_pipeline(folder, *, augment=True, parallel=True, prefetch=True, seed=0):
@@ -77,10 +95,10 @@ def tf_data_pipeline(folder, *, augment=True, parallel=True, prefetch=True, seed
     seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(2)  # new draws every epoch
 
     def prepare(path, element_seed):
-        image, label = read_photo(path)
+        contents, label = read_photo(path)
         if augment:
-            return augment_photo(image, element_seed), label
-        return tf.image.resize(image, (SIZE, SIZE)), label
+            return augment_photo(contents, element_seed), label
+        return tf.image.resize(tf.io.decode_jpeg(contents, channels=3), (SIZE, SIZE)), label
 
     dataset = tf.data.Dataset.zip(files, seeds).map(prepare, num_parallel_calls=tf.data.AUTOTUNE if parallel else None)
     options = tf.data.Options()
@@ -119,12 +137,43 @@ def keras_layers_pipeline(folder, *, parallel=True, prefetch=True, seed=0):
     return dataset.prefetch(tf.data.AUTOTUNE) if prefetch else dataset
 
 
+def epoch_seconds(batches, epochs, warmup=1):
+    """Notebook 04, section 4: time ``epochs`` passes over ``batches`` after ``warmup`` untimed ones.
+
+    Returns (seconds of each timed pass, images per pass). A Keras generator never stops by itself:
+    ``len(batches)`` batches make its pass.
+    """
+    if epochs < 1 or warmup < 0:
+        raise ValueError(f"need epochs >= 1 and warmup >= 0, got {epochs} and {warmup}")
+    steps = None if isinstance(batches, tf.data.Dataset) else len(batches)
+    times = []
+    for epoch in range(warmup + epochs):
+        start, images = time.perf_counter(), 0
+        for x, _ in itertools.islice(batches, steps):
+            images += len(x)
+        if epoch >= warmup:
+            times.append(time.perf_counter() - start)
+    return times, images
+
+
+def simulated_training_seconds(batches, step_seconds, steps=None):
+    """Notebook 04, section 4: wall time of one pass in which every batch is followed by a training step.
+
+    The step is a ``time.sleep``: a stand-in for work done elsewhere (on a GPU) while the CPU is free. ``steps``
+    batches make the pass (default: all of a dataset, ``len(batches)`` of a Keras generator).
+    """
+    if step_seconds < 0:
+        raise ValueError(f"step_seconds must be >= 0, got {step_seconds}")
+    steps = steps or (None if isinstance(batches, tf.data.Dataset) else len(batches))
+    start = time.perf_counter()
+    for _ in itertools.islice(batches, steps):
+        time.sleep(step_seconds)
+    return time.perf_counter() - start
+
+
 # ---------------------------------------------------------------- plumbing for the benchmarks (no lesson)
 def make_pipeline(kind: str, folder: str | Path, *, parallel: bool = True, prefetch: bool = True, seed: int = 0):
-    """The pipeline named ``kind`` (a key of :data:`PIPELINES`) over ``folder``, for benchmarks/input_pipelines.py.
-
-    ``parallel`` and ``prefetch`` do not apply to ``"idg"``, which has neither.
-    """
+    """The pipeline named ``kind`` (a key of :data:`PIPELINES`) over ``folder``; ``idg`` ignores the switches."""
     if kind not in PIPELINES:
         raise ValueError(f"kind must be one of {', '.join(PIPELINES)}; got {kind!r}")
     if kind == "idg":
@@ -135,11 +184,7 @@ def make_pipeline(kind: str, folder: str | Path, *, parallel: bool = True, prefe
 
 
 def repeated_folder(source: str | Path, copies: int, target: str | Path) -> int:
-    """Fill ``target/<class>/`` with ``copies`` symlinks to every photo in ``source/<class>/``.
-
-    A few hundred photos become a few thousand "images" per epoch without using disk space
-    (benchmarks/input_pipelines.py). Returns the count.
-    """
+    """Fill ``target/<class>/`` with ``copies`` symlinks to each photo of ``source/<class>/``; returns the count."""
     if copies < 1:
         raise ValueError(f"copies must be at least 1, got {copies}")
     photos = sorted(Path(source).glob("*/*.jpg"))
@@ -151,48 +196,3 @@ def repeated_folder(source: str | Path, copies: int, target: str | Path) -> int:
         for i in range(copies):
             (folder / f"{i:03d}_{photo.name}").symlink_to(photo.resolve())
     return len(photos) * copies
-
-
-def _generator_steps(batches) -> int | None:
-    """Steps in one epoch of a Keras generator (it never ends by itself); None for a dataset, which does."""
-    return len(batches) if hasattr(batches, "on_epoch_end") else None
-
-
-def epoch_seconds(batches, epochs: int, warmup: int = 1) -> tuple[list[float], int]:
-    """Time ``epochs`` full passes over ``batches`` after ``warmup`` untimed ones (notebook 04 section 4, benchmarks).
-
-    Returns ``(seconds per timed epoch, images per epoch)``. Works for datasets and for Keras generators
-    (``len(batches)`` steps make an epoch).
-    """
-    if epochs < 1 or warmup < 0:
-        raise ValueError(f"need epochs >= 1 and warmup >= 0, got {epochs} and {warmup}")
-    steps = _generator_steps(batches)
-    times, images = [], 0
-    for epoch in range(warmup + epochs):
-        start, seen = time.perf_counter(), 0
-        for step, (x, _) in enumerate(batches):
-            seen += len(x)
-            if steps is not None and step + 1 == steps:
-                break
-        if epoch >= warmup:
-            times.append(time.perf_counter() - start)
-        images = seen
-    return times, images
-
-
-def simulated_training_seconds(batches, step_seconds: float, steps: int | None = None) -> float:
-    """Wall time of one pass in which every batch is followed by a training step of ``step_seconds``.
-
-    The step is a ``time.sleep``: a stand-in for work done elsewhere (an accelerator) while the CPU is free,
-    which is when ``prefetch`` pays off (notebook 04 section 4). ``steps`` limits the pass (needed for Keras
-    generators, which never end).
-    """
-    if step_seconds < 0:
-        raise ValueError(f"step_seconds must be >= 0, got {step_seconds}")
-    steps = steps if steps is not None else _generator_steps(batches)
-    start = time.perf_counter()
-    for step, _ in enumerate(batches):
-        time.sleep(step_seconds)
-        if steps is not None and step + 1 == steps:
-            break
-    return time.perf_counter() - start

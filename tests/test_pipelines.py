@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 from PIL import Image
+from scipy import stats
 
-from helpers import pipelines
+from helpers import augment, pipelines
 
 
 @pytest.fixture(scope="module")
@@ -61,19 +62,95 @@ def test_every_pipeline_gives_224_batches_of_raw_rgb_with_hotdog_as_1(photo_fold
 
 
 def test_read_photo_takes_the_label_from_the_folder(photo_folder):
-    image, label = pipelines.read_photo(tf.constant(str(photo_folder / "hotdog" / "000_1.jpg")))
-    assert image.shape == (200, 150, 3) and image.dtype == tf.uint8 and float(label) == 1.0
+    contents, label = pipelines.read_photo(tf.constant(str(photo_folder / "hotdog" / "000_1.jpg")))
+    assert tuple(tf.io.extract_jpeg_shape(contents).numpy()) == (200, 150, 3) and float(label) == 1.0
     _, label = pipelines.read_photo(tf.constant(str(photo_folder / "not-hotdog" / "000_1.jpg")))
     assert float(label) == 0.0
 
 
+def smooth_photo(height=120, width=160) -> tf.Tensor:
+    """A colour gradient (JPEG-friendly: decoding a window of it gives the same pixels as cropping it)."""
+    y, x = np.mgrid[0:height, 0:width]
+    return tf.constant(np.stack([x * 255 / width, y * 255 / height, (x + y) * 255 / (height + width)], -1), tf.uint8)
+
+
 def test_augment_photo_is_stateless_sized_and_in_range():
-    image = tf.constant(np.random.default_rng(1).integers(0, 256, (120, 160, 3)), tf.uint8)
-    first = pipelines.augment_photo(image, tf.constant([1, 2]))
+    jpeg = tf.io.encode_jpeg(tf.constant(np.random.default_rng(1).integers(0, 256, (120, 160, 3)), tf.uint8))
+    first = pipelines.augment_photo(jpeg, tf.constant([1, 2]))
     assert first.shape == (224, 224, 3) and first.dtype == tf.float32
     assert 0 <= float(tf.reduce_min(first)) and float(tf.reduce_max(first)) <= 255
-    np.testing.assert_array_equal(first, pipelines.augment_photo(image, tf.constant([1, 2])))
-    assert not np.array_equal(first, pipelines.augment_photo(image, tf.constant([1, 3])))
+    np.testing.assert_array_equal(first, pipelines.augment_photo(jpeg, tf.constant([1, 2])))
+    assert not np.array_equal(first, pipelines.augment_photo(jpeg, tf.constant([1, 3])))
+
+
+@pytest.mark.parametrize("encode", [tf.io.encode_jpeg, tf.io.encode_png, lambda image: image])
+def test_jpeg_png_and_decoded_photos_get_the_same_crop(encode):
+    """A JPEG is decoded only inside the box, a PNG whole and then cropped, a decoded image cropped: same box."""
+    photo = smooth_photo()
+    for i in range(5):
+        crop = pipelines.random_crop(encode(photo), tf.constant([4, i]))
+        reference = pipelines.random_crop(photo, tf.constant([4, i]))
+        assert crop.dtype == tf.uint8 and crop.shape == reference.shape
+        assert np.abs(crop.numpy().astype(int) - reference.numpy().astype(int)).mean() < 3  # JPEG's loss only
+
+
+def old_augment_photo(image, seed):
+    """The augmentation before the crop-window decoding: notebook 01's crop and resize, then the colours."""
+    crop_seed, flip_seed, brightness_seed, contrast_seed = tf.unstack(tf.random.split(seed, 4))
+    out = augment.random_resized_crop(image, crop_seed, pipelines.SIZE, area=pipelines.AREA, ratio=pipelines.RATIO)
+    out = tf.image.stateless_random_flip_left_right(out, flip_seed)
+    out = tf.image.stateless_random_brightness(out, pipelines.JITTER * 255, brightness_seed)
+    out = tf.image.stateless_random_contrast(out, 1 - pipelines.JITTER, 1 + pipelines.JITTER, contrast_seed)
+    return tf.clip_by_value(out, 0.0, 255.0)
+
+
+def old_crop_sizes(seeds, height=90, width=120):
+    """(height, width) of the box notebook 01's ``augment.random_resized_crop`` took, the old pipeline's crop.
+
+    The image holds each pixel's row and column and is smaller than 224, so the bilinear upsampling keeps the
+    box's first and last row and column exactly: their minimum and maximum give the box.
+    """
+    rows, cols = np.mgrid[0:height, 0:width].astype(np.float32)
+    where = tf.constant(np.stack([rows, cols, rows], -1))
+    sizes = []
+    for seed in seeds:
+        out = augment.random_resized_crop(where, tf.constant(seed), 224, area=pipelines.AREA, ratio=pipelines.RATIO)
+        sizes.append([round(float(np.ptp(out[..., 0]))) + 1, round(float(np.ptp(out[..., 1]))) + 1])
+    return np.array(sizes)
+
+
+def new_crop_sizes(seeds, height=90, width=120):
+    """(height, width) of the window ``random_crop`` decodes from a JPEG file, as the tf_data pipeline does."""
+    jpeg = tf.io.encode_jpeg(tf.zeros((height, width, 3), tf.uint8))
+    return np.array([pipelines.random_crop(jpeg, tf.constant(seed)).shape[:2] for seed in seeds])
+
+
+def area_and_aspect(sizes, height=90, width=120):
+    return sizes[:, 0] * sizes[:, 1] / (height * width), sizes[:, 1] / sizes[:, 0]
+
+
+def test_crop_statistics_are_unchanged(monkeypatch):
+    """Area fraction and aspect ratio of the crop-window decoding: the old crop's, box for box, over 300 seeds."""
+    seeds = [[5, i] for i in range(300)]
+    old_area, old_aspect = area_and_aspect(old_crop_sizes(seeds))
+    new_area, new_aspect = area_and_aspect(new_crop_sizes(seeds))
+    np.testing.assert_array_equal(new_area, old_area)
+    np.testing.assert_array_equal(new_aspect, old_aspect)
+    assert 0.24 <= old_area.min() and old_area.max() <= 1 and old_area.std() > 0.15  # the whole range is drawn
+    assert 0.7 <= old_aspect.min() < 0.85 and 1.2 < old_aspect.max() <= 1.4
+    # test of the test: a crop from a wider area range (Inception's 8-100%) has another area distribution
+    monkeypatch.setattr(pipelines, "AREA", (0.08, 1.0))
+    wider_area, _ = area_and_aspect(new_crop_sizes(seeds))
+    assert stats.ks_2samp(old_area, wider_area).pvalue < 1e-3 < stats.ks_2samp(old_area, new_area).pvalue
+
+
+def test_augment_photo_gives_the_old_pictures_within_a_grey_level():
+    """Same crop, flip, brightness and contrast for each seed as before; only the order of resize and colours."""
+    jpeg = tf.io.encode_jpeg(smooth_photo())
+    differences = [float(tf.reduce_mean(tf.abs(pipelines.augment_photo(jpeg, tf.constant([6, i]))
+                                                - old_augment_photo(tf.io.decode_jpeg(jpeg), tf.constant([6, i])))))
+                   for i in range(20)]
+    assert max(differences) < 1.0, differences
 
 
 def test_augment_photo_flips_about_half_the_time():
