@@ -60,7 +60,8 @@ def random_crop(photo, seed):
     A JPEG file is decoded only inside the box; other formats (PNG, GIF, BMP) are decoded whole, then cropped.
     """
     if photo.dtype != tf.string:  # already decoded
-        return tf.slice(photo, *crop_box(tf.shape(photo), seed))
+        begin, size = crop_box(tf.shape(photo), seed)
+        return tf.image.crop_to_bounding_box(photo, begin[0], begin[1], size[0], size[1])
 
     def jpeg():
         begin, size = crop_box(tf.io.extract_jpeg_shape(photo), seed)
