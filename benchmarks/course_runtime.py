@@ -167,6 +167,26 @@ def verdict(results: Results) -> str:
     return " ".join(parts)
 
 
+def runs_note(isa: dict[str, str]) -> str:
+    """RESULTS.md's account of the runs: what each changed, which ISA oneDNN used in it, and what the cap models."""
+    lines = ["Each notebook ran in every configuration, one run right after the other; the ISA oneDNN used in "
+             "each is its own report (`ONEDNN_VERBOSE=1`) for a small convolution run in that configuration:", ""]
+    for run, name in isa.items():
+        label, env = RUNS[run]
+        setting = f" (`{' '.join(f'{k}={v}' for k, v in env.items())}` in the kernel's environment)" if env else ""
+        lines.append(f"- **{label}**{setting}: oneDNN ISA {name}.")
+    return "\n".join([*lines, "",
+        "The AVX2 cap runs the kernels the way a CPU without AVX-512 would (most laptops: Intel's consumer chips "
+        "since Alder Lake, AMD's before Zen 4). It caps oneDNN only: the primitives TensorFlow hands to oneDNN on "
+        "x86 (convolutions, depthwise ones and gradients included, dense layers' matrix products, pooling) and "
+        "the matrix products of TensorFlow's Eigen kernels, which call oneDNN's gemm. TensorFlow's other Eigen "
+        "kernels (element-wise ops, reductions, `tf.image` ops, JPEG decoding) are compiled for a fixed "
+        "instruction set without AVX2, FMA or AVX-512 (TensorFlow's start-up log says using those would take a "
+        "rebuild), so they run the same code in both runs and on a laptop. Nor does the cap model a laptop's "
+        "clock, caches, memory or number of cores: it measures the instruction-set part of the difference, not "
+        "a particular laptop."])
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("notebooks", nargs="*", type=Path, help="notebooks to run (default: every notebook)")
@@ -214,21 +234,7 @@ def main(argv: list[str] | None = None) -> int:
             "title": "Course run time (offline configuration), with and without AVX-512",
             "command": "python benchmarks/course_runtime.py" + ("" if args.isa == "both" else f" --isa {args.isa}"),
             "machine": common.machine(),
-            "note": "\n".join([
-                "Runs, each notebook in both one right after the other (oneDNN's own report, from a small "
-                "convolution run with `ONEDNN_VERBOSE=1` in the same configuration):", "",
-                *(f"- **{RUNS[run][0]}**"
-                  + (f" (`{' '.join(f'{k}={v}' for k, v in RUNS[run][1].items())}` in the kernel's environment)"
-                     if RUNS[run][1] else "") + f": oneDNN ISA {isa[run]}." for run in runs), "",
-                "The AVX2 cap is how this machine runs the kernels the way a CPU without AVX-512 would (most "
-                "laptops: Intel's consumer chips since Alder Lake, AMD's before Zen 4). It caps oneDNN only: the "
-                "primitives TensorFlow hands to oneDNN on x86 (convolutions, depthwise ones and gradients included, "
-                "dense layers' matrix products, pooling) and the matrix products inside TensorFlow's Eigen kernels, which call oneDNN's "
-                "gemm. TensorFlow's other Eigen kernels (element-wise ops, reductions, `tf.image` ops, JPEG "
-                "decoding) are compiled for a fixed instruction set without AVX2, FMA or AVX-512 (TensorFlow's "
-                "start-up log says using those would take a rebuild), so they run the same code in both runs and "
-                "on a laptop. Nor does the cap model a laptop's clock, caches, memory or number of cores: it "
-                "measures the instruction-set part of the difference, not a particular laptop."]),
+            "note": runs_note(isa),
             "method": ("Each notebook executed top to bottom in a fresh `augment-course` kernel with nbclient "
                        "(what `python course.py regenerate` does), data and weights already installed from the mirror; "
                        "wall time includes kernel start-up and the TensorFlow import (about 5-10 s each). A cell's "
