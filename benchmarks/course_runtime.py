@@ -3,10 +3,11 @@
 
 Runs every ``notebooks/NN_*.ipynb`` (or the ones named) with nbclient in the ``augment-course`` kernel, as
 ``python course.py regenerate`` does, but without writing the notebooks back. Each notebook runs twice, one run
-right after the other: ``native`` (oneDNN uses every instruction this CPU has, AVX-512 on the reference Xeon) and
-``avx2`` (the kernel gets ``ONEDNN_MAX_CPU_ISA=AVX2``, so oneDNN, which does TensorFlow's convolutions and matrix
-products here, dispatches only to the AVX2/FMA code a laptop without AVX-512 runs). Before the notebooks, a small
-convolution in each configuration, with ``ONEDNN_VERBOSE=1``, shows which ISA oneDNN actually dispatched to.
+right after the other (which goes first alternates): ``native`` (oneDNN uses every instruction this CPU has,
+AVX-512 on the reference Xeon) and ``avx2`` (the kernel gets ``ONEDNN_MAX_CPU_ISA=AVX2``, so oneDNN, which does
+TensorFlow's convolutions and matrix products here, dispatches only to the AVX2/FMA code a laptop without AVX-512
+runs). Before the notebooks, a small convolution in each configuration, with ``ONEDNN_VERBOSE=1``, shows which ISA
+oneDNN actually dispatched to.
 
 Every code cell's wall time in each run (from the execution timestamps nbclient records) goes to
 ``helpers/measured/course_runtime_cells.csv``, one column per run; the slowest cells are printed and named in
@@ -169,7 +170,8 @@ def verdict(results: Results) -> str:
 
 def runs_note(isa: dict[str, str]) -> str:
     """RESULTS.md's account of the runs: what each changed, which ISA oneDNN used in it, and what the cap models."""
-    lines = ["Each notebook ran in every configuration, one run right after the other; the ISA oneDNN used in "
+    lines = ["Each notebook ran in every configuration, one run right after the other (which goes first alternates "
+             "from notebook to notebook); the ISA oneDNN used in "
              "each is its own report (`ONEDNN_VERBOSE=1`) for a small convolution run in that configuration:", ""]
     for run, name in isa.items():
         label, env = RUNS[run]
@@ -211,8 +213,8 @@ def main(argv: list[str] | None = None) -> int:
     for run in runs:
         print(f"{RUNS[run][0]}: oneDNN ISA {isa[run]}", flush=True)
     results: Results = {run: {} for run in runs}
-    for path in map(Path, notebooks):
-        for run in runs:
+    for index, path in enumerate(map(Path, notebooks)):
+        for run in runs if index % 2 == 0 else runs[::-1]:  # alternate which run goes first (warm caches, load)
             seconds, timings = results[run][path.stem] = run_notebook(path, kernel_env(run))
             number, cell_time, _ = slowest(timings)
             print(f"{path.name:<36}{RUNS[run][0]:<10}{seconds:7.1f} s   slowest cell {number}: {cell_time:.1f} s",
