@@ -233,7 +233,7 @@ def main(argv: list[str] | None = None) -> int:
             csv.writer(f).writerows(cell_rows(results))
         headers, rows = table(results)
         common.save("course_runtime", {
-            "title": "Course run time (offline configuration), with and without AVX-512",
+            "title": "Course run time (offline configuration), oneDNN native and capped at AVX2",
             "command": "python benchmarks/course_runtime.py" + ("" if args.isa == "both" else f" --isa {args.isa}"),
             "machine": common.machine(),
             "note": runs_note(isa),
