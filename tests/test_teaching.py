@@ -63,9 +63,7 @@ def benchmark_values(notebook: str | None = None) -> set[Decimal]:
     """The numbers of RESULTS.md, plus the measured cell times of one notebook (of all, for ``None``)."""
     with open(CELL_TIMES, newline="") as f:
         rows = [row for row in csv.DictReader(f) if notebook is None or row["notebook"][:2] == notebook]
-    # one "seconds ..." column per run of benchmarks/course_runtime.py (native, AVX2 cap)
-    times = {Decimal(value) for row in rows for column, value in row.items() if column.startswith("seconds")}
-    return _values_of_text(RESULTS.read_text()) | times
+    return _values_of_text(RESULTS.read_text()) | {Decimal(row["seconds"]) for row in rows}
 
 
 def unsupported_numbers(markdown: str) -> list[str]:
