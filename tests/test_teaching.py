@@ -12,11 +12,10 @@ from __future__ import annotations
 import csv
 import json
 import re
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from test_notebook_prose import known_values, unsupported
+from test_notebook_prose import Values, cell_values, quoted_numbers, supported, values_of
 
 from helpers.paths import PROJECT_ROOT
 
@@ -54,16 +53,24 @@ def sections(markdown: str) -> list[tuple[str | None, str, str]]:
     return [piece for piece in pieces if piece[2].strip()]
 
 
-def _values_of_text(text: str) -> set[Decimal]:
-    """Every number in a plain text, read the way known_values reads a notebook's outputs."""
-    return known_values({"cells": [{"cell_type": "code", "source": [text], "outputs": []}]})
-
-
-def benchmark_values(notebook: str | None = None) -> set[Decimal]:
+def benchmark_values(notebook: str | None = None) -> Values:
     """The numbers of RESULTS.md, plus the measured cell times of one notebook (of all, for ``None``)."""
     with open(CELL_TIMES, newline="") as f:
         rows = [row for row in csv.DictReader(f) if notebook is None or row["notebook"][:2] == notebook]
-    return _values_of_text(RESULTS.read_text()) | {Decimal(row["seconds"]) for row in rows}
+    return Values(values_of(RESULTS.read_text() + "\n" + "\n".join(row["seconds"] for row in rows)))
+
+
+def notebook_values(path: Path) -> Values:
+    """Every number a notebook's code cells write or print (training logs included)."""
+    values = Values()
+    for cell in json.loads(path.read_text()).get("cells", []):
+        if cell["cell_type"] == "code":
+            values |= cell_values(cell, logs=True)
+    return values
+
+
+def unsupported(text: str, values: Values) -> list[str]:
+    return [quote.text for quote in quoted_numbers(text) if not supported(quote, values)]
 
 
 def unsupported_numbers(markdown: str) -> list[str]:
@@ -76,9 +83,8 @@ def unsupported_numbers(markdown: str) -> list[str]:
             continue
         values = general
         if notebook is not None:
-            values = known_values(json.loads(NOTEBOOKS[notebook].read_text())) | benchmark_values(notebook)
-        # Chinese characters count as word characters for the shared regex, so "准确率0.600" would hide a number.
-        missing = unsupported(CJK.sub(" ", text), values)
+            values = notebook_values(NOTEBOOKS[notebook]) | benchmark_values(notebook)
+        missing = unsupported(text, values)
         if missing:
             where = f"notebook {notebook} ({language})" if notebook else "general text"
             problems.append(f"{where}: {', '.join(missing)}")
@@ -132,7 +138,7 @@ def test_the_check_reports_a_made_up_number():
     chinese = guide.replace("- **讨论题**：", "- **讨论题**：准确率0.937。", 1)
     assert unsupported_numbers(chinese) == ["notebook 00 (zh): 0.937"]
     general = guide.replace("## Before class: a checklist", "## Before class: a checklist\n\nIt takes 12.34 s.", 1)
-    assert unsupported_numbers(general) == ["general text: 12.34"]
+    assert unsupported_numbers(general) == ["general text: 12.34 s"]
     # A number from another notebook's output does not count: 0.950 is notebook 03's test accuracy, not 00's.
     assert "0.950" not in json.dumps(json.loads(NOTEBOOKS["00"].read_text()))
     borrowed = guide.replace("**Discussion prompts.**", "**Discussion prompts.** Compare 0.950.", 1)
