@@ -1,10 +1,10 @@
 """The teachers' guide (TEACHING.md) covers every numbered notebook in English and in Chinese, the README links it,
-and every decimal number it quotes is one the course measured: printed or set by a cell of the notebook whose
+and every number it quotes is one the course measured: printed or set by a cell of the notebook whose
 section quotes it, or in ``benchmarks/RESULTS.md`` or, for that notebook's cell times, in
 ``helpers/measured/course_runtime_cells.csv``. Text outside a notebook's section may quote only the benchmarks.
 
-The number check reuses ``quoted_decimals``/``known_values``/``unsupported`` of ``test_notebook_prose.py``: integers
-and numbers inside `code spans`, code blocks and link targets are not checked.
+The number check reuses ``quoted_numbers`` and ``supported`` of ``test_notebook_prose.py`` (what counts as a quoted
+number, and when a value supports it); its sources are the whole notebook, not one section.
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ CELL_TIMES = PROJECT_ROOT / "helpers" / "measured" / "course_runtime_cells.csv"
 HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
 ENGLISH = re.compile(r"^Notebook (\d\d)\b")  # "## Notebook 03 · Fine-tuning ..."
 CHINESE = re.compile(r"^笔记本 ?(\d\d)\b")  # "### 笔记本 03 · 热狗识别 ..."
-CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]")
 
 
 def sections(markdown: str) -> list[tuple[str | None, str, str]]:
