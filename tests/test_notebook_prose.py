@@ -73,8 +73,12 @@ KERAS_LOG = re.compile(r"^(?:Epoch \d+/\d+|\s*\d+/\d+ - .*\b(?:loss|accuracy): .
 class Quote:
     text: str  # as written, with its unit: "156 s", "0.906", "30%"
     number: str  # the digits: "156", "0.906", "30"
-    percent: bool
+    unit: str  # "s", "%", "×", ... or ""
     approximate: bool
+
+    @property
+    def percent(self) -> bool:
+        return self.unit == "%"
 
 
 def prose(markdown: str) -> str:
@@ -97,7 +101,7 @@ def quoted_numbers(markdown: str) -> list[Quote]:
             continue
         sign = match.group("sign") if match.group("sign") in ("+", "±", "−") else ""
         text = f"{sign}{number}{' ' if unit and unit not in '%°×x' else ''}{unit}"
-        quotes.append(Quote(text, number, unit == "%", match.group("approx") is not None))
+        quotes.append(Quote(text, number, unit, match.group("approx") is not None))
     return quotes
 
 

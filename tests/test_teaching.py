@@ -52,20 +52,23 @@ def sections(markdown: str) -> list[tuple[str | None, str, str]]:
     return [piece for piece in pieces if piece[2].strip()]
 
 
-def benchmark_values(notebook: str | None = None) -> Values:
-    """The numbers of RESULTS.md, plus the measured cell times of one notebook (of all, for ``None``)."""
+def cell_times(notebook: str | None = None) -> Values:
+    """The measured cell times of one notebook (of all, for ``None``)."""
     with open(CELL_TIMES, newline="") as f:
         rows = [row for row in csv.DictReader(f) if notebook is None or row["notebook"][:2] == notebook]
-    return Values(values_of(RESULTS.read_text() + "\n" + "\n".join(row["seconds"] for row in rows)))
+    return Values(values_of("\n".join(row["seconds"] for row in rows)))
 
 
 def notebook_values(path: Path) -> Values:
-    """Every number a notebook's code cells write or print (training logs included)."""
-    values = Values()
+    """Every number a notebook's code cells write or print (Keras's per-epoch lines left out, as in a lesson), and
+    every number its Markdown quotes (which test_notebook_prose ties to their sources, training logs included)."""
+    values, quoted = Values(), []
     for cell in json.loads(path.read_text()).get("cells", []):
         if cell["cell_type"] == "code":
-            values |= cell_values(cell, logs=True)
-    return values
+            values |= cell_values(cell)
+        else:
+            quoted += [quote.number for quote in quoted_numbers("".join(cell["source"]))]
+    return values | Values(values_of(" ".join(quoted)))
 
 
 def unsupported(text: str, values: Values) -> list[str]:
@@ -75,14 +78,14 @@ def unsupported(text: str, values: Values) -> list[str]:
 def unsupported_numbers(markdown: str) -> list[str]:
     """What the guide quotes that no notebook output, code or benchmark result supports, section by section."""
     problems = []
-    general = benchmark_values()
+    results = Values(values_of(RESULTS.read_text()))
     for notebook, language, text in sections(markdown):
         if notebook is not None and notebook not in NOTEBOOKS:
             problems.append(f"section for notebook {notebook}, which does not exist")
             continue
-        values = general
+        values = results | cell_times(notebook)
         if notebook is not None:
-            values = notebook_values(NOTEBOOKS[notebook]) | benchmark_values(notebook)
+            values |= notebook_values(NOTEBOOKS[notebook])
         missing = unsupported(text, values)
         if missing:
             where = f"notebook {notebook} ({language})" if notebook else "general text"
