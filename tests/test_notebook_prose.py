@@ -54,10 +54,11 @@ ALL = NOTEBOOKS + SOLUTIONS + CHINESE
 # Not prose: code blocks, code spans, link targets, HTML tags and comments, maths.
 IGNORED = re.compile(r"```.*?```|`[^`\n]*`|\]\([^)]*\)|<!--.*?-->|<[^>]+>|\$[^$\n]+\$", re.S)
 # A version after a program's name, with the versions that follow it: "TensorFlow 2.20 or 2.21", "Python 3.10-3.12",
-# "Keras 3 (3.10 or newer)", "TensorFlow >=2.20,<2.22".
+# "Keras 3 (3.10 or newer)", "TensorFlow >=2.20,<2.22" (a following number that starts with 0 is no version).
 VERSION = re.compile(
     r"\b(?:TensorFlow|Keras|Python|NumPy|TF|CUDA|JupyterLab|RISE|Pillow|SciPy|macOS|Windows|version|v|MobileNet|α)"
-    r"(?:[\s(]*(?:[<>=!~]=?|,|or|and|to|-|–)?\s*\d+(?:\.\d+)*(?:\.x)?\+?\)?)+")
+    r"[\s(]*[<>=!~]*\s*\d+(?:\.\d+)*(?:\.x)?\+?\)?"
+    r"(?:[\s(]*(?:[<>=!~]=?|,|or|and|to|-|–)?\s*[1-9]\d*(?:\.\d+)*(?:\.x)?\+?\)?)*")
 SIZE = re.compile(r"\d+\s*[×x]\s*\d+(?:\s*[×x]\s*\d+)*")  # 224 × 224, 32x32x3
 UNIT = r"(?:\s?(?:%|°|×)|\s?x(?![A-Za-z])|\s(?:s|ms|µs|seconds?|images/s|MB|GB|KB|MiB|GiB)(?![\w/]))"
 NUMBER = re.compile(r"(?<![\w.])(?P<approx>(?:~|≈|about |around |roughly |nearly |almost )\s*)?(?P<sign>[+−±-]?)"
@@ -314,9 +315,11 @@ def test_a_known_mismatch_that_was_fixed_fails_the_test(monkeypatch):
 def test_what_counts_as_a_quoted_number():
     text = ("Section 4 trains 200 photos for 5 epochs (2012, notebook 03): accuracy 0.906 in 14.6 s, 3.2× faster, "
             "156 s in all, 30% of the area, ~80 s, a 224 × 224 crop, TensorFlow 2.20 or 2.21, Python 3.10-3.12, "
-            "`lr=0.123`, [docs](https://x.org/v2.21), <!-- 9.99 --> and 准确率0.600。")
+            "`lr=0.123`, [docs](https://x.org/v2.21), <!-- 9.99 -->, MobileNet 0.25, Keras 3 and 0.95, 约 ±100, "
+            "12.3 秒, and 准确率0.600。")
     assert [quote.text for quote in quoted_numbers(text)] == [
-        "0.906", "14.6 s", "3.2×", "156 s", "30%", "80 s", "0.600"]
+        "0.906", "14.6 s", "3.2×", "156 s", "30%", "80 s", "0.95", "±100", "12.3 s", "0.600"]
+    assert [quote.approximate for quote in quoted_numbers("~80 s, 约 ±100, 80 s")] == [True, True, False]
 
 
 def test_a_quote_is_supported_only_by_a_value_that_rounds_to_it():
