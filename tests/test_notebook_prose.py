@@ -57,8 +57,8 @@ IGNORED = re.compile(r"```.*?```|`[^`\n]*`|\]\([^)]*\)|<!--.*?-->|<[^>]+>|\$[^$\
 # "Keras 3 (3.10 or newer)", "TensorFlow >=2.20,<2.22" (a following number that starts with 0 is no version).
 VERSION = re.compile(
     r"\b(?:TensorFlow|Keras|Python|NumPy|TF|CUDA|JupyterLab|RISE|Pillow|SciPy|macOS|Windows|version|v|MobileNet|α)"
-    r"[\s(]*[<>=!~]*\s*\d+(?:\.\d+)*(?:\.x)?\+?\)?"
-    r"(?:[\s(]*(?:[<>=!~]=?|,|or|and|to|-|–)?\s*[1-9]\d*(?:\.\d+)*(?:\.x)?\+?\)?)*")
+    r"[ (]*[<>=!~]*\s*\d+(?:\.\d+)*(?:\.x)?\+?\)?"
+    r"(?:[ (]*(?:[<>=!~]=?|,|or|and|to|-|–|或|和|到|至|（)? *[1-9]\d*(?:\.\d+)*(?:\.x)?\+?\)?)*")
 SIZE = re.compile(r"\d+\s*[×x]\s*\d+(?:\s*[×x]\s*\d+)*")  # 224 × 224, 32x32x3
 UNIT = r"(?:\s?(?:%|°|×)|\s?x(?![A-Za-z])|\s(?:s|ms|µs|seconds?|images/s|MB|GB|KB|MiB|GiB)(?![\w/]))"
 NUMBER = re.compile(r"(?<![\w.])(?P<approx>(?:~|≈|about |around |roughly |nearly |almost )\s*)?(?P<sign>[+−±-]?)"
@@ -84,13 +84,13 @@ class Quote:
 
 def prose(markdown: str) -> str:
     """The running text of a Markdown cell: code, links, HTML, maths, versions and sizes left out."""
-    text = IGNORED.sub(" ", markdown)
+    text = VERSION.sub(" ", IGNORED.sub(" ", markdown))
     text = re.sub(r"(?:大约|约|近)\s*(?=[+−±]?\d)", "about ", text)  # Chinese "about 100" ...
     text = re.sub(r"([+−±]?\d+(?:\.\d+)?)\s*左右", r"about \1", text)  # ... and "100 or so"
     for chinese, unit in (("毫秒", " ms"), ("秒", " s"), ("倍", "×")):
         text = re.sub(rf"(\d)\s*{chinese}", rf"\1{unit}", text)
     text = HAN.sub(" ", text)  # "准确率0.600": a Han character is a word character for the regexes
-    return SIZE.sub(" ", VERSION.sub(" ", text))
+    return SIZE.sub(" ", text)
 
 
 def quoted_numbers(markdown: str) -> list[Quote]:
@@ -196,11 +196,12 @@ def section_title(section: list[dict]) -> str:
 @dataclass(frozen=True)
 class Problem:
     cell: str  # the Markdown cell's id
-    number: str  # as quoted
+    number: str  # as quoted (or what is wrong with the cell's metadata)
     section: str
 
     def __str__(self):
-        return f"cell {self.cell} (section {self.section!r}) quotes {self.number}"
+        what = f"quotes {self.number}" if self.number[0] in "0123456789+−±" else self.number
+        return f"cell {self.cell} (section {self.section!r}) {what}"
 
 
 def references(cell: dict) -> dict:
@@ -218,13 +219,33 @@ def file_values(name: str) -> Values:
 class Sources:
     """What one Markdown cell's numbers may come from."""
     section: str
-    values: Values
+    own: Values  # the section's code cells
+    named: tuple[tuple[str, Values], ...]  # the cells and files its metadata names
     not_measured: frozenset[str]
     problems: tuple[Problem, ...]  # references to cells that do not exist
 
+    @property
+    def values(self) -> Values:
+        values = self.own
+        for _, more in self.named:
+            values |= more
+        return values
+
     def unsupported(self, cell_id: str, markdown: str) -> list[Problem]:
+        values = self.values
         return [Problem(cell_id, quote.text, self.section) for quote in quoted_numbers(markdown)
-                if quote.number not in self.not_measured and not supported(quote, self.values)]
+                if quote.number not in self.not_measured and not supported(quote, values)]
+
+    def unneeded(self, cell_id: str, markdown: str) -> list[Problem]:
+        """Metadata that no longer serves the text (it was edited): a stale entry would hide the next mistake."""
+        quotes = quoted_numbers(markdown)
+        problems = [Problem(cell_id, f"numbers.not_measured lists {number}, which the cell does not quote",
+                            self.section) for number in sorted(self.not_measured - {q.number for q in quotes})]
+        needing = [quote for quote in quotes if quote.number not in self.not_measured
+                   and not supported(quote, self.own)]
+        problems += [Problem(cell_id, f"numbers.from names {name}, which supports none of its numbers", self.section)
+                     for name, values in self.named if not any(supported(quote, values) for quote in needing)]
+        return problems
 
 
 def sources(notebook: dict) -> dict[str, Sources]:
@@ -239,24 +260,26 @@ def sources(notebook: dict) -> dict[str, Sources]:
         for cell in section:
             if cell["cell_type"] != "markdown":
                 continue
-            values, wanted, problems = own, references(cell), []
+            named, wanted, problems = [], references(cell), []
             for source in wanted.get("from", []):
                 if source in by_id:
-                    values |= cell_values(by_id[source], logs=True)
+                    named.append((source, cell_values(by_id[source], logs=True)))
                 elif "/" in source or "." in source:
-                    values |= file_values(source)
+                    named.append((source, file_values(source)))
                 else:
                     problems.append(Problem(cell["id"], f"a reference to cell {source}, which does not exist", title))
-            found[cell["id"]] = Sources(title, values, frozenset(wanted.get("not_measured", [])), tuple(problems))
+            found[cell["id"]] = Sources(title, own, tuple(named), frozenset(wanted.get("not_measured", [])),
+                                        tuple(problems))
     return found
 
 
 def unsupported(notebook: dict) -> list[Problem]:
-    """Every number a Markdown cell quotes that neither its section nor the sources it names support."""
+    """Every number a Markdown cell quotes that neither its section nor the sources it names support, and every
+    entry of its metadata that no longer serves it."""
     problems = []
     for cell_id, where in sources(notebook).items():
         markdown = next("".join(cell["source"]) for cell in notebook["cells"] if cell.get("id") == cell_id)
-        problems += [*where.problems, *where.unsupported(cell_id, markdown)]
+        problems += [*where.problems, *where.unsupported(cell_id, markdown), *where.unneeded(cell_id, markdown)]
     return problems
 
 
@@ -345,7 +368,16 @@ def test_a_number_from_another_section_needs_a_reference():
         ("c2", "0.906", "2. Evaluate"), ("c5", "a reference to cell nope, which does not exist", "2. Evaluate"),
         ("c5", "0.906", "2. Evaluate")]
     assert unsupported(toy_notebook(("markdown", "## 1. x\n0.906", {"numbers": {"from": [
-        "helpers/measured/input_pipelines.json"]}}))) == [Problem("c0", "0.906", "1. x")]
+        "helpers/measured/input_pipelines.json"]}}))) == [
+        Problem("c0", "0.906", "1. x"),
+        Problem("c0", "numbers.from names helpers/measured/input_pipelines.json, which supports none of its numbers",
+                "1. x")]
+    # metadata left behind by an edit is reported, so that it cannot hide the next wrong number
+    stale = toy_notebook(("code", "print(0.906)", None), ("markdown", "It scored 0.906.", {"numbers": {
+        "from": ["c0"], "not_measured": ["0.49"]}}))
+    assert [p.number for p in unsupported(stale)] == [
+        "numbers.not_measured lists 0.49, which the cell does not quote",
+        "numbers.from names c0, which supports none of its numbers"]
     with pytest.raises(ValueError, match="no file of the repository"):
         unsupported(toy_notebook(("markdown", "0.5", {"numbers": {"from": ["no/such.json"]}})))
 
