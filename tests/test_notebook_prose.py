@@ -251,7 +251,7 @@ class Sources:
 def sources(notebook: dict) -> dict[str, Sources]:
     """For every Markdown cell (by id): its section's code and outputs, plus what its metadata names."""
     by_id = {cell.get("id"): cell for cell in notebook["cells"]}
-    found = {}
+    found, previous = {}, Values()
     for section in sections(notebook):
         title, own = section_title(section), Values()
         for cell in section:
@@ -260,6 +260,10 @@ def sources(notebook: dict) -> dict[str, Sources]:
         for cell in section:
             if cell["cell_type"] != "markdown":
                 continue
+            text = "".join(cell["source"])
+            # A heading in the middle of a cell: the text above it ends the previous section.
+            heading = HEADING.search(text)
+            mine = own | previous if heading and text[:heading.start()].strip() else own
             named, wanted, problems = [], references(cell), []
             for source in wanted.get("from", []):
                 if source in by_id:
@@ -268,8 +272,9 @@ def sources(notebook: dict) -> dict[str, Sources]:
                     named.append((source, file_values(source)))
                 else:
                     problems.append(Problem(cell["id"], f"a reference to cell {source}, which does not exist", title))
-            found[cell["id"]] = Sources(title, own, tuple(named), frozenset(wanted.get("not_measured", [])),
+            found[cell["id"]] = Sources(title, mine, tuple(named), frozenset(wanted.get("not_measured", [])),
                                         tuple(problems))
+        previous = own
     return found
 
 
