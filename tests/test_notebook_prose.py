@@ -10,10 +10,10 @@ What counts as a quoted number (rules kept few on purpose; see ``quoted_numbers`
   program's name ("TensorFlow 2.20 or 2.21", "Python 3.10-3.12", "MobileNet 0.25") and a size (``224 × 224``).
 
 Where it may come from: the code and the stored text outputs of the code cells of the same ``##`` section (from
-one ``##`` heading to the next; the title and introduction form a section of their own), except Keras's
-per-epoch progress lines, whose dozens of losses would support almost any two-decimal number. A number that
-legitimately comes from elsewhere, or from a training log, is named in the Markdown cell's metadata, which
-students never see::
+one ``##`` heading to the next; the title and introduction form a section of their own; text above a heading in
+the middle of a cell ends the previous section), except Keras's per-epoch progress lines, whose dozens of losses
+would support almost any two-decimal number. A number that legitimately comes from elsewhere, or from a training
+log, is named in the Markdown cell's metadata, which students never see::
 
     "metadata": {"numbers": {"from": ["0f8b109d", "helpers/measured/mnist_augmentation_seeds.md"],
                              "not_measured": ["0.49", "10"]}}
@@ -22,6 +22,8 @@ students never see::
 (every number in them counts); ``not_measured`` lists numbers, as written, that no cell prints: a value quoted
 from a document (the recipe's own 0.49), an example, arithmetic the sentence shows ("44 ms, so 440 ms"). The
 Chinese edition copies this metadata with the cell (tools/zh_edition.py), so both editions have the same sources.
+An entry the cell no longer needs is reported too, so that an edit cannot leave behind a reference that hides the
+next wrong number.
 
 Matching: a printed value supports a quote if it rounds to it and was printed at least as precisely (0.8438
 supports 0.844 and 0.84; 0.8 does not support 0.80; NumPy's ``[0.769 0.8  ]`` means 0.800); a constant in the
