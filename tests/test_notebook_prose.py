@@ -61,7 +61,7 @@ VERSION = re.compile(
     r"\b(?:TensorFlow|Keras|Python|NumPy|TF|CUDA|JupyterLab|RISE|Pillow|SciPy|macOS|Windows|version|v|MobileNet|α)"
     r"[ (]*[<>=!~]*\s*\d+(?:\.\d+)*(?:\.x)?\+?\)?"
     r"(?:[ (]*(?:[<>=!~]=?|,|or|and|to|-|–|或|和|到|至|（)? *[1-9]\d*(?:\.\d+)*(?:\.x)?\+?\)?)*")
-SIZE = re.compile(r"\d+\s*[×x]\s*\d+(?:\s*[×x]\s*\d+)*")  # 224 × 224, 32x32x3
+SIZE = re.compile(r"(?<![\d.])\d+ ?[×x] ?\d+(?: ?[×x] ?\d+)*(?!\.?\d)")  # 224 × 224, 32x32x3; integers only
 UNIT = r"(?:\s?(?:%|°|×)|\s?x(?![A-Za-z])|\s(?:s|ms|µs|seconds?|images/s|MB|GB|KB|MiB|GiB)(?![\w/]))"
 NUMBER = re.compile(r"(?<![\w.])(?P<approx>(?:~|≈|about |around |roughly |nearly |almost )\s*)?(?P<sign>[+−±-]?)"
                     r"(?P<number>\d+(?:\.\d+)?)(?![\w.]*\d)(?P<unit>" + UNIT + ")?")
@@ -346,9 +346,9 @@ def test_what_counts_as_a_quoted_number():
     text = ("Section 4 trains 200 photos for 5 epochs (2012, notebook 03): accuracy 0.906 in 14.6 s, 3.2× faster, "
             "156 s in all, 30% of the area, ~80 s, a 224 × 224 crop, TensorFlow 2.20 or 2.21, Python 3.10-3.12, "
             "`lr=0.123`, [docs](https://x.org/v2.21), <!-- 9.99 -->, MobileNet 0.25, Keras 3 and 0.95, 约 ±100, "
-            "12.3 秒, and 准确率0.600。")
+            "12.3 秒, 15.3 倍、4.9 倍 and 准确率0.600。")
     assert [quote.text for quote in quoted_numbers(text)] == [
-        "0.906", "14.6 s", "3.2×", "156 s", "30%", "80 s", "0.95", "±100", "12.3 s", "0.600"]
+        "0.906", "14.6 s", "3.2×", "156 s", "30%", "80 s", "0.95", "±100", "12.3 s", "15.3×", "4.9×", "0.600"]
     assert [quote.approximate for quote in quoted_numbers("~80 s, 约 ±100, 80 s")] == [True, True, False]
 
 
