@@ -56,7 +56,8 @@ def cell_times(notebook: str | None = None) -> Values:
     """The measured cell times of one notebook (of all, for ``None``)."""
     with open(CELL_TIMES, newline="") as f:
         rows = [row for row in csv.DictReader(f) if notebook is None or row["notebook"][:2] == notebook]
-    return Values(values_of("\n".join(row["seconds"] for row in rows)))
+    return Values(values_of("\n".join(value for row in rows for column, value in row.items()
+                                      if column.startswith("seconds"))))
 
 
 def notebook_values(path: Path) -> Values:
