@@ -281,8 +281,8 @@ def test_a_one_line_error_with_chinese_survives_a_cp1252_console(stubs):
 # ---------------------------------------------------------------- user errors: one line, no traceback
 @pytest.mark.parametrize("args, code, message", [
     (["strat"], 2, "error: unknown command 'strat'; give one of start, test, setup, regenerate, browser-test, "
-                   "compat-test (see --help)"),
-    ([], 2, "usage: python course.py start|test|setup|regenerate|browser-test|compat-test [--mirror DIR] "
+                   "compat-test, book (see --help)"),
+    ([], 2, "usage: python course.py start|test|setup|regenerate|browser-test|compat-test|book [--mirror DIR] "
             "[--lang en|zh]  (see --help)"),
     (["start", "--lang", "fr"], 2, "error: --lang (or COURSE_LANG) is 'fr'; give en (English) or zh (中文)"),
     (["start", "--lang"], 2, "error: --lang needs en or zh"),
