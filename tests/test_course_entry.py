@@ -386,3 +386,17 @@ def test_course_py_parses_on_old_pythons_so_it_can_say_which_one_it_needs():
     """macOS's own python3 is 3.9: course.py must run there far enough to find a 3.10-3.12 or say so."""
     import ast
     ast.parse((ROOT / "course.py").read_text(encoding="utf-8"), feature_version=(3, 8))
+
+
+# ---------------------------------------------------------------- book
+def test_book_builds_in_its_own_venv_without_the_course_setup(stubs, tmp_path):
+    book_venv = make_stub(tmp_path / "book venv" / "bin" / "python", Path(stubs.env["STUB_LOG"]).parent / "recorder.py")
+    result = course_py(stubs, "book", COURSE_BOOK_VENV=str(book_venv.parent.parent))
+    assert result.returncode == 0, result.stderr
+    made = calls(stubs.log)
+    assert {c["exe"] for c in made} == {str(book_venv)}, "only the book's venv runs: no TensorFlow, no data"
+    assert [c["args"] for c in made] == [
+        ["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r", "requirements-book.txt"],
+        ["tools/book.py", "build"]]
+    failed = course_py(stubs, "book", COURSE_BOOK_VENV=str(book_venv.parent.parent), STUB_FAIL="build")
+    assert failed.returncode == 1
