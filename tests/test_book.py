@@ -1,15 +1,11 @@
 """The web book's pure-Python parts (tools/book.py): its pages and their twins, the table of contents, the link
 check, the page bar, alt text, and the check that no page loads from another host. Each check is shown failing on
-a planted fault. The Sphinx build itself (which fails on any warning) is tested on a small planted book where the
-book's virtual environment exists (``python course.py book`` makes it; CI runs that before the tests)."""
+a planted fault. The Sphinx build itself (which fails on any warning) is tested on a small planted book in
+tests/browser/test_book_site.py, which runs after ``python course.py book`` has made the book's venv."""
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
-from pathlib import Path
 
 import book
 import pytest
@@ -63,8 +59,8 @@ def test_the_table_of_contents_lists_every_page_once_with_solutions_under_their_
     assert sorted(listed) == sorted(book.docname(page.path) for page in pages)
     lines = toc.splitlines()
     lesson = lines.index("      - file: notebooks/zh/02_image_data_generator")
-    assert lines[lesson + 1:lesson + 3] == ["        sections:",
-                                            "          - file: notebooks/zh/solutions/02_image_data_generator_solutions"]
+    solutions = "          - file: notebooks/zh/solutions/02_image_data_generator_solutions"
+    assert lines[lesson + 1:lesson + 3] == ["        sections:", solutions]
     # Test of the test: the same comparison sees a page the toc leaves out.
     assert sorted(listed[:-1]) != sorted(book.docname(page.path) for page in pages)
 
@@ -172,43 +168,3 @@ def test_external_loads_finds_what_loads_from_another_host_and_not_plain_links(t
     (tmp_path / "page.html").write_text('<a href="https://keras.io">Keras</a><script src="x.js"></script>')
     (tmp_path / "style.css").write_text("body { background: url(local.png) }")
     assert book.external_loads(tmp_path) == []
-
-
-# ---------------------------------------------------------------- the real build, on a small planted book
-def book_python() -> Path | None:
-    venv = Path(os.environ.get("COURSE_BOOK_VENV") or ROOT / ".venv-book")
-    python = venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
-    return python if python.is_file() else None
-
-
-def small_course(folder: Path) -> Path:
-    """A copy of the course with one lesson (00), its solutions, their Chinese editions, the teachers' guide and
-    the glossary, and a README with only the course maps."""
-    for path in ("notebooks/00_setup_check.ipynb", "notebooks/solutions/00_setup_check_solutions.ipynb",
-                 "notebooks/zh/00_setup_check.ipynb", "notebooks/zh/solutions/00_setup_check_solutions.ipynb",
-                 "notebooks/zh/GLOSSARY.md", "TEACHING.md", "tools/book.py", "tools/book.css",
-                 "benchmarks/RESULTS.md", "helpers/measured/course_runtime_cells.csv"):
-        (folder / path).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(ROOT / path, folder / path)
-    (folder / "README.md").write_text(
-        "# Course\n\n## The course\n\n| notebook | what |\n|---|---|\n| `00_setup_check` | versions |\n\n"
-        "### 中文版课程\n\n[00 · 环境检查](notebooks/zh/00_setup_check.ipynb)\n", encoding="utf-8")
-    return folder
-
-
-@pytest.mark.slow
-@pytest.mark.skipif(book_python() is None, reason="the web book's venv (python course.py book makes it) is not here")
-def test_the_build_passes_and_fails_on_a_planted_broken_anchor(tmp_path):
-    """The small book builds; the same book with a link to a heading that does not exist (which only Sphinx
-    checks) fails the build, naming it."""
-    course = small_course(tmp_path / "course")
-    command = [str(book_python()), "tools/book.py", "build", "--out", str(tmp_path / "out")]
-    built = subprocess.run(command, cwd=course, capture_output=True, text=True, timeout=600)
-    assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
-    assert (tmp_path / "out" / "html" / "notebooks" / "zh" / "00_setup_check.html").is_file()
-    teaching = course / "TEACHING.md"
-    teaching.write_text(teaching.read_text(encoding="utf-8").replace(
-        "\n## Before class", "\nSee [nowhere](#no-such-heading-here).\n\n## Before class", 1), encoding="utf-8")
-    broken = subprocess.run(command, cwd=course, capture_output=True, text=True, timeout=600)
-    assert broken.returncode == 1
-    assert "no-such-heading-here" in broken.stdout + broken.stderr

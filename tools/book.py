@@ -92,14 +92,14 @@ def pages(repo: Path = REPO) -> list[Page]:
             missing.append(path)
         return path
 
-    for lang, other, home, twin_home in (("en", "zh", HOME_EN, HOME_ZH), ("zh", "en", HOME_ZH, HOME_EN)):
+    for lang, home, twin_home in (("en", HOME_EN, HOME_ZH), ("zh", HOME_ZH, HOME_EN)):
         found.append(Page(home, lang, twin_home, "README.md"))
         for name in names:
             stem = name[: -len(".ipynb")]
             en = (f"notebooks/{name}", f"notebooks/solutions/{stem}_solutions.ipynb")
             zh = (f"{ZH}/{name}", f"{ZH}/solutions/{stem}_solutions.ipynb")
             mine, theirs = (en, zh) if lang == "en" else (zh, en)
-            for path, twin in zip(mine, theirs):
+            for path, twin in zip(mine, theirs, strict=True):
                 found.append(Page(need(path), lang, twin, path))
         teaching = (TEACHING_EN, TEACHING_ZH) if lang == "en" else (TEACHING_ZH, TEACHING_EN)
         found.append(Page(teaching[0], lang, teaching[1], need("TEACHING.md")))
@@ -178,7 +178,7 @@ def section(markdown: str, heading: str) -> str:
     except ValueError:
         raise BookError(f"README.md has no heading {heading!r} (the book's home page is that section)") from None
     end = next((i for i in range(start + 1, len(lines))
-                if re.match(r"#{1,%d} " % level, lines[i])), len(lines))
+                if re.match(rf"#{{1,{level}}} ", lines[i])), len(lines))
     return "\n".join(lines[start:end]).strip() + "\n"
 
 
@@ -305,8 +305,8 @@ def resolve_links(markdown: str, page: str, book: dict[str, list[dict] | None], 
             problems.append(f"{page}: {href}: no such page or file")
             return match.group(0)
         cells = book[target]
-        if not anchor or cells is None:
-            return f"{text}({posixpath.relpath(target, here or '.')}{'#' + anchor if anchor else ''})"  # headings of Markdown pages: Sphinx checks them (myst_heading_anchors)
+        if not anchor or cells is None:  # headings of Markdown pages: Sphinx checks them (myst_heading_anchors)
+            return f"{text}({posixpath.relpath(target, here or '.')}{'#' + anchor if anchor else ''})"
         cell_id = find_cell(cells, anchor)
         if cell_id is None:
             problems.append(f"{page}: {href}: {target} has no cell with that id or heading")
@@ -433,7 +433,8 @@ def build(out: Path = OUT, repo: Path = REPO) -> int:
     html = out / "html"
     print(f"staged the book's pages in {src} ({time.monotonic() - started:.1f} s)", flush=True)
     build_dir = out / "_build"
-    command = [sys.executable, "-c", "import sys; from jupyter_book.cli.main import main; sys.exit(main())", "build", str(src), "--path-output", str(build_dir),
+    jupyter_book = "import sys; from jupyter_book.cli.main import main; sys.exit(main())"
+    command = [sys.executable, "-c", jupyter_book, "build", str(src), "--path-output", str(build_dir),
                "-W", "-n", "--keep-going", "-q"]
     status = subprocess.call(command, cwd=repo)
     if status:

@@ -6,12 +6,15 @@ One Chromium run opens an English lesson, follows its language switch to the Chi
 Chinese glyphs, not tofu; the same check calls private-use characters tofu), follows the lesson's first exercise
 link to the worked solution (scrolled to it), searches for ``stateless_random_brightness`` and checks that the
 lesson is among the results, and checks that no request went to another host. Screenshots:
-screenshots/book-*.png.
+screenshots/book-*.png. And the build's own test of the test: a small book builds, and fails with a planted
+link to a heading that does not exist.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -93,3 +96,42 @@ def test_the_search_check_fails_on_a_word_the_book_does_not_have(book_server, sc
     """Test of the test: the same run, searching for a word no page has, fails at the search."""
     status, report, _ = drive(book_server, screenshots / "test-of-the-test", query="qwxzvbn_no_such_word")
     assert status == 1 and report["stage"] == "search", report
+
+
+# ---------------------------------------------------------------- the real build, on a small planted book
+def book_python() -> Path | None:
+    venv = Path(os.environ.get("COURSE_BOOK_VENV") or PROJECT_ROOT / ".venv-book")
+    python = venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+    return python if python.is_file() else None
+
+
+def small_course(folder: Path) -> Path:
+    """A copy of the course with one lesson (00), its solutions, their Chinese editions, the teachers' guide and
+    the glossary, and a README with only the course maps."""
+    for path in ("notebooks/00_setup_check.ipynb", "notebooks/solutions/00_setup_check_solutions.ipynb",
+                 "notebooks/zh/00_setup_check.ipynb", "notebooks/zh/solutions/00_setup_check_solutions.ipynb",
+                 "notebooks/zh/GLOSSARY.md", "TEACHING.md", "tools/book.py", "tools/book.css",
+                 "benchmarks/RESULTS.md", "helpers/measured/course_runtime_cells.csv"):
+        (folder / path).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(PROJECT_ROOT / path, folder / path)
+    (folder / "README.md").write_text(
+        "# Course\n\n## The course\n\n| notebook | what |\n|---|---|\n| `00_setup_check` | versions |\n\n"
+        "### 中文版课程\n\n[00 · 环境检查](notebooks/zh/00_setup_check.ipynb)\n", encoding="utf-8")
+    return folder
+
+
+@pytest.mark.slow
+def test_the_build_passes_and_fails_on_a_planted_broken_anchor(tmp_path):
+    """The small book builds; the same book with a link to a heading that does not exist (which only Sphinx
+    checks) fails the build, naming it."""
+    course = small_course(tmp_path / "course")
+    command = [str(book_python()), "tools/book.py", "build", "--out", str(tmp_path / "out")]
+    built = subprocess.run(command, cwd=course, capture_output=True, text=True, timeout=600)
+    assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
+    assert (tmp_path / "out" / "html" / "notebooks" / "zh" / "00_setup_check.html").is_file()
+    teaching = course / "TEACHING.md"
+    teaching.write_text(teaching.read_text(encoding="utf-8").replace(
+        "\n## Before class", "\nSee [nowhere](#no-such-heading-here).\n\n## Before class", 1), encoding="utf-8")
+    broken = subprocess.run(command, cwd=course, capture_output=True, text=True, timeout=600)
+    assert broken.returncode == 1
+    assert "no-such-heading-here" in broken.stdout + broken.stderr
