@@ -140,6 +140,17 @@ def test_every_figure_of_a_notebook_page_has_alt_text_and_the_bar_follows_the_ti
     assert notebook["cells"][0] == shown["cells"][0]  # the course's notebook itself is not changed
 
 
+def test_a_widget_output_becomes_a_line_that_says_where_to_use_it():
+    page = book.Page("notebooks/zh/01_x.ipynb", "zh", "notebooks/01_x.ipynb", "notebooks/zh/01_x.ipynb")
+    widget = {"output_type": "display_data", "metadata": {},
+              "data": {book.WIDGET: {"model_id": "m"}, "text/plain": "interactive(children=...)"}}
+    notebook = {"cells": [{"cell_type": "markdown", "id": "t", "source": "# 标题"},
+                          {"cell_type": "code", "id": "c", "source": "explorer", "outputs": [widget]}]}
+    shown = book.notebook_page(notebook, page, set())
+    assert shown["cells"][2]["outputs"][0]["data"] == {"text/markdown": book.WORDS["zh"]["widget"]}
+    assert notebook["cells"][1]["outputs"][0] is widget and book.WIDGET in widget["data"]
+
+
 def test_the_home_pages_are_the_readmes_course_maps_with_links_to_the_lessons():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     english = book.home_page(readme, "en", book.lessons())

@@ -49,10 +49,15 @@ TEACHING_ZH_HEADING, TEACHING_ZH_ANCHOR = "## 教师指南（中文）", "#教�
 COURSE_MAP_EN, COURSE_MAP_ZH = "## The course", "### 中文版课程"
 WORDS = {
     "en": {"switch": "中文", "download": "Download this notebook", "figure": "Figure",
-           "course": "The course", "solutions": "Worked solutions", "guide": "For teachers"},
+           "course": "The course",
+           "widget": "*An interactive widget: open the notebook in JupyterLab to use it.*"},
     "zh": {"switch": "English", "download": "下载此笔记本", "figure": "图",
-           "course": "中文版课程", "solutions": "参考答案", "guide": "教师与术语"},
+           "course": "中文版课程",
+           "widget": "*交互式小工具：在 JupyterLab 中打开笔记本即可使用。*"},
 }
+
+
+WIDGET = "application/vnd.jupyter.widget-view+json"
 
 
 class BookError(Exception):
@@ -136,16 +141,16 @@ def toc_yaml(book: list[Page]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def config_yaml() -> str:
+def config_yaml(book: list[Page]) -> str:
     """Jupyter Book's _config.yml. Nothing executes; nothing is fetched from another host (no MathJax, no widget
     JavaScript, no launch buttons); the theme's own download button is off (it would offer the staged copy, which
-    has the page bar, not the course's notebook)."""
+    has the page bar, not the course's notebook). Chinese pages say so in their ``<html lang>`` (book_pages.py)."""
     config = {
         "title": TITLE,
         "author": "the course authors",
         "copyright": "",
         "only_build_toc_files": False,  # a page left out of the table of contents is a warning, so an error
-        "exclude_patterns": [f"{FILES}/**", "_build", "**.ipynb_checkpoints"],
+        "exclude_patterns": [f"{FILES}/**", "_ext/**", "_build", "**.ipynb_checkpoints"],
         "execute": {"execute_notebooks": "off"},
         "parse": {"myst_enable_extensions": ["colon_fence"]},
         "html": {"use_download_button": False, "home_page_in_navbar": True, "use_multitoc_numbering": False},
@@ -161,8 +166,9 @@ def config_yaml() -> str:
                 "html_theme_options": {"use_download_button": False, "show_toc_level": 2,
                                        "navigation_with_keys": False},
                 "suppress_warnings": ["myst.header"],
+                "book_chinese_pages": [docname(page.path) for page in book if page.lang == "zh"],
             },
-            "extra_extensions": [],
+            "local_extensions": {"book_pages": "_ext"},
         },
     }
     return json.dumps(config, ensure_ascii=False, indent=1) + "\n"  # YAML is a superset of JSON
@@ -375,7 +381,9 @@ def stage(out: Path = OUT, repo: Path = REPO) -> Path:
         (src / FILES / path).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(repo / path, src / FILES / path)
     (src / "_toc.yml").write_text(toc_yaml(book), encoding="utf-8")
-    (src / "_config.yml").write_text(config_yaml(), encoding="utf-8")
+    (src / "_config.yml").write_text(config_yaml(book), encoding="utf-8")
+    (src / "_ext").mkdir()
+    shutil.copyfile(Path(__file__).with_name("book_pages.py"), src / "_ext" / "book_pages.py")
     (src / "_static").mkdir()
     shutil.copyfile(Path(__file__).with_name("book.css"), src / "_static" / "book.css")
     return src
@@ -383,12 +391,16 @@ def stage(out: Path = OUT, repo: Path = REPO) -> Path:
 
 def notebook_page(notebook: dict, page: Page, labelled: set[str]) -> dict:
     """The notebook as the book shows it: the page bar first, a label in each cell a link points at, alt text on
-    each figure. Sources and outputs are otherwise the stored ones."""
+    each figure, and a line that says where to use each widget (a static page cannot run it). Sources and outputs
+    are otherwise the stored ones."""
     notebook = copy.deepcopy(notebook)
     cells = notebook["cells"]
     for index, cell in enumerate(cells):
         if cell.get("id") in labelled:
             cell["source"] = f"({cell_label(page.path, cell['id'])})=\n" + "".join(cell["source"])
+        for output in cell.get("outputs", []):
+            if WIDGET in output.get("data", {}):
+                output["data"] = {"text/markdown": WORDS[page.lang]["widget"]}
         if cell["cell_type"] == "code" and any(
                 mime.startswith("image/") for output in cell.get("outputs", []) for mime in output.get("data", {})):
             cell.setdefault("metadata", {}).setdefault("mystnb", {})["image"] = {"alt": alt_text(cells, index,
@@ -436,8 +448,11 @@ def build(out: Path = OUT, repo: Path = REPO) -> int:
     jupyter_book = "import sys; from jupyter_book.cli.main import main; sys.exit(main())"
     command = [sys.executable, "-c", jupyter_book, "build", str(src), "--path-output", str(build_dir),
                "-W", "-n", "--keep-going", "-q"]
-    status = subprocess.call(command, cwd=repo)
+    # Sphinx's warnings go to stderr, as they come; Jupyter Book's banners (stdout) only when the build fails.
+    done = subprocess.run(command, cwd=repo, stdout=subprocess.PIPE, text=True, encoding="utf-8", errors="replace")
+    status = done.returncode
     if status:
+        sys.stdout.write(done.stdout[-5000:])
         print(f"error: the book did not build: the warnings above name the broken pages (exit status {status})",
               file=sys.stderr)
         return 1

@@ -6,12 +6,13 @@
 //   [switch]   the bar's language switch leads to the same page in Chinese, whose H1 is drawn with Chinese glyphs,
 //              not tofu (the same glyph check calls private-use characters tofu: the test of the test);
 //   [solution] back in English, the first exercise's link opens the worked solutions scrolled to that exercise;
-//   [search]   the search box finds `query`, and the results list the English lesson;
+//   [search]   the search box finds `query` (results: the English lesson) and `query_zh`, a Chinese word (results: the
+//              Chinese lesson);
 //   [offline]  no request went to another host than the book's server.
 // Screenshots: <name>-1-lesson-en.png, -2-lesson-zh.png, -3-solution.png, -4-search.png. Prints one JSON line.
 import { CheckFailed, parseOptions, poller, runChecks, startRun } from './harness.mjs';
 
-const opts = parseOptions({ query: 'stateless_random_brightness' });
+const opts = parseOptions({ query: 'stateless_random_brightness', query_zh: '增广' });
 const run = startRun('drive_book', opts);
 const { details, log, mark, shot } = run;
 let stage = 'launch';
@@ -54,6 +55,28 @@ async function heading(page) {
     return { text: h1.textContent.replace('#', '').trim(), font: `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`,
       size: parseFloat(style.fontSize), lang: document.documentElement.lang };
   });
+}
+
+// Types `query` into the search box of `home` and returns the results, which must list the page `expected`.
+async function search(page, home, query, expected) {
+  await open(page, `${opts.base}/${home}`, `the page ${home}`);
+  await page.keyboard.press('Control+k');
+  const box = page.locator('input[name="q"]:visible').first();
+  await box.waitFor({ timeout: 10000 });
+  await box.fill(query);
+  await box.press('Enter');
+  await page.waitForLoadState('load');
+  const found = await waitFor(page, `search results for ${query}`, 30000, () => page.evaluate(() => {
+    const items = [...document.querySelectorAll('#search-results li, ul.search li')];
+    const links = items.map((li) => li.querySelector('a')?.getAttribute('href') ?? '');
+    // Results come in one by one; Sphinx's summary line, with the count, comes when the search has finished.
+    const summary = document.querySelector('.search-summary')?.textContent ?? '';
+    return { done: /\d/.test(summary), why: `${items.length} results so far at ${location.href}`, count: items.length, links, url: location.href, summary };
+  }));
+  if (!found.links.some((href) => href.split('?')[0].endsWith(expected))) {
+    throw new CheckFailed(stage, `the search for ${query} did not list ${expected}: ${JSON.stringify(found.links)}`);
+  }
+  return { query, ...found };
 }
 
 async function open(page, url, what) {
@@ -126,23 +149,10 @@ await runChecks(opts, run, { width: 1280, height: 900 }, () => stage, async ({ p
   mark('solution');
 
   stage = 'search';
-  await open(page, `${opts.base}/index.html`, 'the home page');
-  await page.keyboard.press('Control+k');
-  const box = page.locator('input[name="q"]:visible').first();
-  await box.waitFor({ timeout: 10000 });
-  await box.fill(opts.query);
-  await box.press('Enter');
-  await page.waitForLoadState('load');
-  details.search = await waitFor(page, `search results for ${opts.query}`, 30000, () => page.evaluate(() => {
-    const items = [...document.querySelectorAll('#search-results li, ul.search li')];
-    const links = items.map((li) => li.querySelector('a')?.getAttribute('href') ?? '');
-    return { done: items.length > 0, why: `${items.length} results at ${location.href}`, count: items.length, links, url: location.href };
-  }));
-  if (!details.search.links.some((href) => href.includes(opts.notebook.replace(/^.*\//, '')))) {
-    throw new CheckFailed(stage, `the search for ${opts.query} did not list ${opts.notebook}: ${JSON.stringify(details.search.links)}`);
-  }
+  details.search = await search(page, 'index.html', opts.query, opts.notebook);
   await page.waitForTimeout(500);
   await shot(page, '4-search');
+  details.search_zh = await search(page, 'zh.html', opts.query_zh, opts.notebook.replace('notebooks/', 'notebooks/zh/'));
   mark('search');
 
   stage = 'offline';

@@ -5,7 +5,8 @@ build folder, in headless Chromium (drive_book.mjs). Opt-in like the other brows
 One Chromium run opens an English lesson, follows its language switch to the Chinese twin (its H1 drawn with
 Chinese glyphs, not tofu; the same check calls private-use characters tofu), follows the lesson's first exercise
 link to the worked solution (scrolled to it), searches for ``stateless_random_brightness`` and checks that the
-lesson is among the results, and checks that no request went to another host. Screenshots:
+lesson is among the results (and for ``增广``, image augmentation, which must find the Chinese lesson), and checks
+that no request went to another host. Screenshots:
 screenshots/book-*.png. And the build's own test of the test: a small book builds, and fails with a planted
 link to a heading that does not exist.
 """
@@ -79,6 +80,7 @@ def test_the_book_in_a_browser(book_server, screenshots):
     assert status == 0 and report["ok"], f"[{report.get('stage')}] {report.get('message')}\n{report}"
     details = report["details"]
     assert not details["external"] and details["requests"] > 10
+    assert details["english"]["lang"] == "en" and details["chinese"]["lang"] == "zh-CN"
     assert details["glyphs"] and not any(g["tofu"] for g in details["glyphs"])
     assert all(g["tofu"] for g in details["pua"])
     assert details["download"].endswith("01_image_augmentation.ipynb")
@@ -89,7 +91,8 @@ def test_the_book_in_a_browser(book_server, screenshots):
           f"ZH H1 {details['chinese']['text']!r} ({len(details['glyphs'])} Han characters, none tofu; "
           f"{len(details['pua'])} private-use characters called tofu); exercise link {details['exercise_link']} -> "
           f"{details['solution']['text']!r} at y={details['solution']['top']}; search "
-          f"{details['search']['count']} results; timings (s) {report['timings']}")
+          f"{details['search']['count']} results, for {details['search_zh']['query']} {details['search_zh']['count']}; "
+          f"timings (s) {report['timings']}")
 
 
 def test_the_search_check_fails_on_a_word_the_book_does_not_have(book_server, screenshots):
@@ -110,7 +113,7 @@ def small_course(folder: Path) -> Path:
     the glossary, and a README with only the course maps."""
     for path in ("notebooks/00_setup_check.ipynb", "notebooks/solutions/00_setup_check_solutions.ipynb",
                  "notebooks/zh/00_setup_check.ipynb", "notebooks/zh/solutions/00_setup_check_solutions.ipynb",
-                 "notebooks/zh/GLOSSARY.md", "TEACHING.md", "tools/book.py", "tools/book.css",
+                 "notebooks/zh/GLOSSARY.md", "TEACHING.md", "tools/book.py", "tools/book.css", "tools/book_pages.py",
                  "benchmarks/RESULTS.md", "helpers/measured/course_runtime_cells.csv"):
         (folder / path).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(PROJECT_ROOT / path, folder / path)
