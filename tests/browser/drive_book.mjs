@@ -2,7 +2,8 @@
 //   node drive_book.mjs '{"base": "http://127.0.0.1:PORT", "token": "-", "notebook": "notebooks/01_x.html",
 //                         "shots": "...", "name": "book", "query": "stateless_random_brightness"}'
 // Checks, in order (stage names in brackets):
-//   [english]  the English lesson opens, with its H1 and the page bar;
+//   [english]  the English lesson opens, with its H1 and the page bar, alt text on every figure, a copy button on
+//              every code cell, and no cell metadata (nbval, slideshow) in its text;
 //   [switch]   the bar's language switch leads to the same page in Chinese, whose H1 is drawn with Chinese glyphs,
 //              not tofu (the same glyph check calls private-use characters tofu: the test of the test);
 //   [solution] back in English, the first exercise's link opens the worked solutions scrolled to that exercise;
@@ -104,6 +105,20 @@ await runChecks(opts, run, { width: 1280, height: 900 }, () => stage, async ({ p
     throw new CheckFailed(stage, `no H1 or no page bar (switch and download) on ${lesson}: ${JSON.stringify(details.english)}`);
   }
   details.download = await bar.nth(1).getAttribute('href');
+  // Figures with alt text, a copy button on each code cell, and no test or slide metadata in the visible text.
+  details.page = await page.evaluate(() => {
+    const images = [...document.querySelectorAll('main img')];
+    const text = document.body.innerText;
+    return {
+      images: images.length, images_without_alt: images.filter((img) => !img.alt || /\.(png|jpe?g)$/.test(img.alt)).length,
+      code_cells: document.querySelectorAll('main .cell_input').length, copy_buttons: document.querySelectorAll('main .cell_input button.copybtn').length,
+      metadata_shown: ['nbval', 'slideshow', 'slide_type'].filter((word) => text.includes(word)),
+    };
+  });
+  const p = details.page;
+  if (!p.images || p.images_without_alt || p.copy_buttons !== p.code_cells || p.metadata_shown.length) {
+    throw new CheckFailed(stage, `figures without alt text, code cells without a copy button, or metadata shown: ${JSON.stringify(p)}`);
+  }
   await shot(page, '1-lesson-en');
   mark('english');
 

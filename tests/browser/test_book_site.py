@@ -80,6 +80,7 @@ def test_the_book_in_a_browser(book_server, screenshots):
     assert status == 0 and report["ok"], f"[{report.get('stage')}] {report.get('message')}\n{report}"
     details = report["details"]
     assert not details["external"] and details["requests"] > 10
+    assert details["page"]["images"] > 10 and details["page"]["copy_buttons"] == details["page"]["code_cells"] > 10
     assert details["english"]["lang"] == "en" and details["chinese"]["lang"] == "zh-CN"
     assert details["glyphs"] and not any(g["tofu"] for g in details["glyphs"])
     assert all(g["tofu"] for g in details["pua"])
@@ -87,7 +88,8 @@ def test_the_book_in_a_browser(book_server, screenshots):
     assert "_solutions.html" in details["solution"]["url"] and details["solution"]["top"] >= -2
     assert details["solution"]["text"].startswith("Exercise"), details["solution"]
     assert len(report["screenshots"]) == 4
-    print(f"\nweb book: {details['requests']} requests, none external; EN H1 {details['english']['text']!r}; "
+    print(f"\nweb book: {details['requests']} requests, none external; {details['page']}; "
+          f"EN H1 {details['english']['text']!r}; "
           f"ZH H1 {details['chinese']['text']!r} ({len(details['glyphs'])} Han characters, none tofu; "
           f"{len(details['pua'])} private-use characters called tofu); exercise link {details['exercise_link']} -> "
           f"{details['solution']['text']!r} at y={details['solution']['top']}; search "
