@@ -24,12 +24,9 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-PIPELINES = {
-    "decode_only": "tf.data, decode + resize only",
-    "idg": "ImageDataGenerator.flow_from_directory",
-    "keras_layers": "image_dataset_from_directory + Keras layers",
-    "tf_data": "tf.data, crop-window decode + stateless tf.image ops",
-}
+PIPELINES = {"decode_only": "tf.data, decode + resize only", "idg": "ImageDataGenerator.flow_from_directory",
+             "keras_layers": "image_dataset_from_directory + Keras layers",
+             "tf_data": "tf.data, crop-window decode + stateless tf.image ops"}
 SIZE, BATCH = 224, 32
 AREA, RATIO, JITTER = (0.25, 1.0), (3 / 4, 4 / 3), 0.2
 CLASSES = ["not-hotdog", "hotdog"]  # label 0, label 1 (alphabetical order would make hotdog 0)
@@ -192,8 +189,7 @@ def repeated_folder(source: str | Path, copies: int, target: str | Path) -> int:
     if not photos:
         raise ValueError(f"{source} holds no <class>/*.jpg photos")
     for photo in photos:
-        folder = Path(target) / photo.parent.name
-        folder.mkdir(parents=True, exist_ok=True)
+        (Path(target) / photo.parent.name).mkdir(parents=True, exist_ok=True)
         for i in range(copies):
-            (folder / f"{i:03d}_{photo.name}").symlink_to(photo.resolve())
+            (Path(target) / photo.parent.name / f"{i:03d}_{photo.name}").symlink_to(photo.resolve())
     return len(photos) * copies
