@@ -176,7 +176,7 @@ def test_a_summary_cell_holding_the_exercises_is_a_slide_however_long():
 def test_height_estimates_grow_with_content():
     assert slides.cell_height(code("f()", 10)) > slides.cell_height(code("f()", 2)) > slides.cell_height(code("f()"))
     assert slides.markdown_height("para " * 400) > slides.markdown_height("para " * 40) > 0
-    assert slides.markdown_height("# A title") > slides.markdown_height("## A title") > slides.markdown_height("A title")
+    assert slides.markdown_height("# Title") > slides.markdown_height("## Title") > slides.markdown_height("Title")
     assert slides.markdown_height("汉" * 100) > slides.markdown_height("a" * 100)  # CJK characters are twice as wide
     assert slides.markdown_height("[a](" + "x" * 400 + ")") == slides.markdown_height("a")  # a link's target is unseen
 

@@ -262,8 +262,8 @@ def summary(notebook: dict) -> str:
     cells = notebook["cells"]
     types = [cell.get("metadata", {}).get("slideshow", {}).get("slide_type", "-") for cell in cells]
     count = {kind: types.count(kind) for kind in SLIDE_TYPES}
-    tall = [f"cell {i} (about {cell_height(cell):.0f} px)" for i, (cell, kind) in enumerate(zip(cells, types))
-            if kind not in ("skip", "notes") and cell_height(cell) > SCREEN_HEIGHT]
+    tall = [f"cell {i} (about {cell_height(cell):.0f} px)" for i, cell in enumerate(cells)
+            if types[i] not in ("skip", "notes") and cell_height(cell) > SCREEN_HEIGHT]
     return (f"{count['slide']} slides + {count['subslide']} sub-slides, {count['fragment']} fragments; "
             f"{count['skip']} self-check cells skipped"
             + ("; taller than the screen, scrolled: " + ", ".join(tall) if tall else ""))
