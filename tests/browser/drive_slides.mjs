@@ -92,9 +92,8 @@ async function walkDeck() {
       }
       // an element inside a cell that holds more than it shows (JupyterLab's scrolled outputs, say)
       for (const el of slide.querySelectorAll('.jp-Cell *')) {
-        if (el.closest('aside.notes, .reveal-skip')) continue;
-        const overflow = getComputedStyle(el).overflowY;
-        if (['auto', 'scroll'].includes(overflow) && el.clientHeight > 0 && el.scrollHeight > el.clientHeight + 1) {
+        if (el.clientHeight === 0 || el.scrollHeight <= el.clientHeight + 1 || el.closest('aside.notes, .reveal-skip')) continue;
+        if (['auto', 'scroll'].includes(getComputedStyle(el).overflowY)) {
           problems.push(`hides content behind its own scroll bar: ${el.tagName.toLowerCase()}.${[...el.classList].slice(0, 2).join('.')}`);
         }
       }
@@ -200,10 +199,19 @@ await runChecks(opts, run, { width: opts.width, height: opts.height }, () => sta
   details.space = { from: before.split('#')[1], to: slidesPage.url().split('#')[1] };
   if (details.space.from === details.space.to) throw new CheckFailed(stage, `Space did not move on from #${details.space.from}`);
 
+  // Each deck's window starts a kernel: end the previous deck's before the next one loads (through the REST API,
+  // as JupyterLab's "Shut Down" does), so that kernels do not pile up on a small machine.
+  const api = (path, method = 'GET') => fetch(`${opts.base}${path}`, { method, headers: { Authorization: `token ${opts.token}` } });
+  const endSessions = async () => {
+    for (const session of await (await api('/api/sessions')).json()) await api(`/api/sessions/${session.id}`, 'DELETE');
+  };
+
   details.decks = [];
   for (const [index, deck] of decks.entries()) {
     const started = Date.now();
     if (index > 0) {
+      await slidesPage.goto('about:blank');
+      await endSessions().catch((err) => log(`could not end the kernels: ${err.message}`));
       await slidesPage.goto(`${opts.base}/rise/${deck.notebook}?token=${opts.token}`, { waitUntil: 'domcontentloaded' });
       await openDeck(slidesPage, deck.notebook);
     }

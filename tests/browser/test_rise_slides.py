@@ -91,9 +91,12 @@ def altered_copies(root) -> dict[str, str]:
 
     def no_scroll(nb):  # the tall cell stays, but RISE may not scroll it: it is cut off
         nb["metadata"]["rise"]["scroll"] = False
+        del nb["cells"][tallest(nb) + 1:]  # a shorter deck, quicker to present
 
     def skip_tall(nb):  # what the old rules did with a cell taller than the screen
-        nb["cells"][tallest(nb)]["metadata"]["slideshow"]["slide_type"] = "skip"
+        end = tallest(nb) + 1
+        nb["cells"][end - 1]["metadata"]["slideshow"]["slide_type"] = "skip"
+        del nb["cells"][end:]
 
     def heading_mid_cell(nb):  # a section's heading moved into the cell before it, which opens with a heading
         cells = nb["cells"]
@@ -108,6 +111,7 @@ def altered_copies(root) -> dict[str, str]:
         end = next(i for i, c in enumerate(cells) if "".join(c["source"]).startswith("## 4."))
         for cell in cells[start + 1:end]:
             cell["metadata"]["slideshow"]["slide_type"] = "-"
+        del cells[end:]
 
     return {
         variant("notebooks/04_input_pipeline_speed.ipynb", "04_without_scroll.ipynb", no_scroll): r"cut off \(y",
