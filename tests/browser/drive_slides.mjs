@@ -8,16 +8,17 @@
 //
 // Steps: open the first notebook in JupyterLab and run RISE's "Open as Reveal Slideshow" from the command palette,
 // as a teacher does (the slideshow opens in a new window, /rise/<notebook>); check that Space moves on to the next
-// slide. Then, in that window, present each deck in turn (/rise/<notebook>, one page load each) and visit each of
-// its (sub-)slides through Reveal's URL (#/<slide id>), measuring by DOM geometry, with fragments laid out where
-// they will appear (Reveal keeps their place): each shown cell's input and output area, the headings (h1, h2) of each
-// cell (and whether each opens its cell), and whether the slide scrolls (RISE's `scroll` setting makes a slide taller than the window a scroll box);
-// a slide that scrolls is scrolled to its end to see whether its last cell can be reached. A slide's `problems`
-// say what a teacher could not see: a cell cut off by the window's edges, a slide of several cells that scrolls
-// (a fragment could appear below the fold), a cell whose end cannot be scrolled to, or an element inside a cell
-// that hides content behind its own scroll bar. Screenshots per deck: <name>-1-first.png (the first slide) and
-// <name>-2-tallest.png (the slide with the most content, scrolled to its end if it scrolls), or
-// <name>-2-problem.png (the first slide with a problem).
+// slide. Then, in that window, present each deck in turn (/rise/<notebook>, one page load each, the previous
+// deck's kernel shut down first) and visit each of its (sub-)slides through Reveal's URL (#/<slide id>), measuring
+// by DOM geometry, with fragments laid out where they will appear (Reveal keeps their place): each shown cell's
+// input and output area, the headings (h1, h2) of each cell (and whether each opens its cell), and whether the
+// slide scrolls (RISE's `scroll` setting makes a slide taller than the window a scroll box); a slide that scrolls
+// is scrolled to its end to see whether its last cell can be reached. A slide's `problems` say what a teacher
+// could not see: a cell cut off by the window's edges, a slide of several cells that scrolls (a fragment could
+// appear below the fold), a cell whose end cannot be scrolled to, or an element inside a cell that hides content
+// behind its own scroll bar. Screenshots per deck: <name>-1-first.png (the first slide) and <name>-2-tallest.png
+// (the slide with the most content, scrolled to its end if it scrolls), or <name>-2-problem.png (the first slide
+// with a problem).
 //
 // Prints one JSON line on stdout: {ok, stage, message, timings, screenshots, details}; details.decks[i] =
 // {notebook, slides: [{id, h, v, cells, headings, top, bottom, height, scrolls, end, problems}], ms}. The verdict on
