@@ -161,9 +161,8 @@ def image_problem(path):
 
 
 def tensorflow_problem(path: str | Path) -> str | None:
-    """Like :func:`image_problem` (notebook 02, section 7), for ``tf.io.decode_image``: the reader of the tf.data
-    pipelines of notebooks 03 and 04 and of :mod:`helpers.classify`.  A header over twice Pillow's pixel limit
-    (about 179 million pixels) is refused before anything is decoded."""
+    """:func:`image_problem` for ``tf.io.decode_image``, the reader of notebooks 03 and 04 and :mod:`helpers.classify`;
+    a header claiming over twice Pillow's pixel limit (179 million pixels) is refused before anything is decoded."""
     from PIL import Image
 
     if not Path(path).is_file():
@@ -174,9 +173,8 @@ def tensorflow_problem(path: str | Path) -> str | None:
             Image.open(path).close()  # the header only
     except Image.DecompressionBombError as err:
         return f"too large to decode safely ({err})"
-    except (OSError, SyntaxError, ValueError):
-        pixels = _header_pixels(path)  # Pillow could not read the header; TensorFlow might, so check it here
-        if pixels is not None and pixels > 2 * Image.MAX_IMAGE_PIXELS:
+    except (OSError, SyntaxError, ValueError):  # Pillow cannot read the header; TensorFlow might: check its size
+        if (pixels := _header_pixels(path)) is not None and pixels > 2 * Image.MAX_IMAGE_PIXELS:
             return f"too large to decode safely ({pixels} pixels, over {2 * Image.MAX_IMAGE_PIXELS})"
     with open(path, "rb") as f:
         if not f.read(4).startswith(_TF_SIGNATURES):  # decided without importing TensorFlow
@@ -185,16 +183,14 @@ def tensorflow_problem(path: str | Path) -> str | None:
 
     try:
         tf.io.decode_image(tf.io.read_file(str(path)), channels=3, expand_animations=False)
-    except (tf.errors.InvalidArgumentError, tf.errors.NotFoundError) as err:
-        # Without TensorFlow's decorations ({{function_node ...}}, [Op:DecodeImage], name:)
+    except (tf.errors.InvalidArgumentError, tf.errors.NotFoundError) as err:  # without {{...}}, [Op:...], name:
         reason = re.sub(r"\{\{.*?\}\}|\[Op:\w+\]|name:\s*$", "", err.message.strip()).strip()
         return f"TensorFlow cannot decode it ({reason[:100]})"
     return None
 
 
 def scan_images(folder: str | Path, decoder: str = "pillow") -> tuple[list[Path], list[tuple[Path, str]]]:
-    """Split the files below ``folder`` into images ``decoder`` reads and problems (``"pillow"``:
-    :func:`image_problem`, ``"tensorflow"``: :func:`tensorflow_problem`).
+    """Split the files below ``folder`` into images ``decoder`` reads and problems (see :func:`tensorflow_problem`).
 
     Returns ``(good, bad)``: ``good`` is a sorted list of image paths,
     ``bad`` a list of ``(path, reason)`` for files that would crash a training
