@@ -60,7 +60,7 @@ def check_image(path: str | Path) -> Path:
         raise ValueError(f"{path} is a folder: give the path of an image file in it")
     if not path.is_file():
         raise ValueError(f"{path} does not exist: check the file name and the folder you are in")
-    if (problem := data.image_problem(path, decoder="tensorflow")) is not None:
+    if (problem := data.tensorflow_problem(path)) is not None:
         raise ValueError(f"{path} is not an image the classifier can read: {problem}")
     return path
 

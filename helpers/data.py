@@ -142,54 +142,55 @@ def _header_pixels(path: str | Path) -> int | None:
     return None
 
 
-def image_problem(path: str | Path, decoder: str = "pillow") -> str | None:
-    """None if ``decoder`` can read the image file ``path``, else a short reason why not.
+def image_problem(path):
+    """None if Pillow, which ImageDataGenerator reads images with, can decode the file `path`; else why not."""
+    from PIL import Image
 
-    ``decoder`` is what will read it: ``"pillow"`` (as Keras'
-    ``ImageDataGenerator`` does, notebook 02 section 7) or ``"tensorflow"``
-    (``tf.io.decode_image``, as the tf.data pipeline of notebook 03 and
-    :mod:`helpers.classify` do).  Images over Pillow's decompression-bomb
-    limit (about 179 million pixels) are refused before anything is decoded,
-    whichever decoder reads the header.  Used in notebook 02, section 7, by
-    :func:`scan_images` and by :mod:`helpers.classify`.
-    """
-    from PIL import Image, UnidentifiedImageError
-
-    if decoder not in DECODERS:
-        raise ValueError(f"decoder must be one of {DECODERS}, got {decoder!r}")
     if not Path(path).is_file():
         return "unreadable (it is a folder, or it does not exist)"
     try:
-        with warnings.catch_warnings():  # between 1x and 2x Pillow's limit it only warns: still fine to read
+        with warnings.catch_warnings():  # 1-2x Pillow's pixel limit only warns: such a photo is fine to read
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with Image.open(path) as im:
-                if decoder == "pillow":
-                    im.load()
+            with Image.open(path) as image:  # reads the header; refuses one that claims too many pixels
+                image.load()  # decodes every pixel, as the generator will
+    except Image.DecompressionBombError as error:
+        return f"too large to decode safely ({error})"
+    except (OSError, SyntaxError, ValueError) as error:  # truncated, not an image, a broken header, ...
+        return f"unreadable ({type(error).__name__}: {error})"
+    return None
+
+
+def tensorflow_problem(path: str | Path) -> str | None:
+    """:func:`image_problem` for ``tf.io.decode_image``, the reader of notebooks 03 and 04 and :mod:`helpers.classify`;
+    a header claiming over twice Pillow's pixel limit (179 million pixels) is refused before anything is decoded."""
+    from PIL import Image
+
+    if not Path(path).is_file():
+        return "unreadable (it is a folder, or it does not exist)"
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            Image.open(path).close()  # the header only
     except Image.DecompressionBombError as err:
         return f"too large to decode safely ({err})"
-    except (OSError, UnidentifiedImageError, SyntaxError, ValueError) as err:
-        if decoder == "pillow":
-            return f"unreadable ({err.__class__.__name__}: {err})"
-        pixels = _header_pixels(path)  # Pillow could not read the header; TensorFlow might, so check it here
-        if pixels is not None and pixels > 2 * Image.MAX_IMAGE_PIXELS:
+    except (OSError, SyntaxError, ValueError):  # Pillow cannot read the header; TensorFlow might: check its size
+        if (pixels := _header_pixels(path)) is not None and pixels > 2 * Image.MAX_IMAGE_PIXELS:
             return f"too large to decode safely ({pixels} pixels, over {2 * Image.MAX_IMAGE_PIXELS})"
-    if decoder == "tensorflow":
-        with open(path, "rb") as f:
-            if not f.read(4).startswith(_TF_SIGNATURES):  # decided without importing TensorFlow
-                return "TensorFlow cannot decode it (not a JPEG, PNG, GIF, BMP or WebP file)"
-        import tensorflow as tf
+    with open(path, "rb") as f:
+        if not f.read(4).startswith(_TF_SIGNATURES):  # decided without importing TensorFlow
+            return "TensorFlow cannot decode it (not a JPEG, PNG, GIF, BMP or WebP file)"
+    import tensorflow as tf
 
-        try:
-            tf.io.decode_image(tf.io.read_file(str(path)), channels=3, expand_animations=False)
-        except (tf.errors.InvalidArgumentError, tf.errors.NotFoundError) as err:
-            # Without TensorFlow's decorations ({{function_node ...}}, [Op:DecodeImage], name:)
-            reason = re.sub(r"\{\{.*?\}\}|\[Op:\w+\]|name:\s*$", "", err.message.strip()).strip()
-            return f"TensorFlow cannot decode it ({reason[:100]})"
+    try:
+        tf.io.decode_image(tf.io.read_file(str(path)), channels=3, expand_animations=False)
+    except (tf.errors.InvalidArgumentError, tf.errors.NotFoundError) as err:  # without {{...}}, [Op:...], name:
+        reason = re.sub(r"\{\{.*?\}\}|\[Op:\w+\]|name:\s*$", "", err.message.strip()).strip()
+        return f"TensorFlow cannot decode it ({reason[:100]})"
     return None
 
 
 def scan_images(folder: str | Path, decoder: str = "pillow") -> tuple[list[Path], list[tuple[Path, str]]]:
-    """Split the files below ``folder`` into images ``decoder`` reads (see :func:`image_problem`) and problems.
+    """Split the files below ``folder`` into images ``decoder`` reads and problems (see :func:`tensorflow_problem`).
 
     Returns ``(good, bad)``: ``good`` is a sorted list of image paths,
     ``bad`` a list of ``(path, reason)`` for files that would crash a training
@@ -197,6 +198,9 @@ def scan_images(folder: str | Path, decoder: str = "pillow") -> tuple[list[Path]
     Hidden files (such as the install receipt) are ignored.  Used by
     :func:`labelled_images` (notebook 03, section 2).
     """
+    if decoder not in DECODERS:
+        raise ValueError(f"decoder must be one of {DECODERS}, got {decoder!r}")
+    problem_of = image_problem if decoder == "pillow" else tensorflow_problem
     folder = Path(folder)
     if not folder.is_dir():
         raise ValueError(f"{folder} is not a folder")
@@ -204,7 +208,7 @@ def scan_images(folder: str | Path, decoder: str = "pillow") -> tuple[list[Path]
     for path in sorted(folder.rglob("*")):
         if not path.is_file() or path.name.startswith("."):
             continue
-        problem = image_problem(path, decoder)
+        problem = problem_of(path)
         if problem is None:
             good.append(path)
         else:

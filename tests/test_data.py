@@ -106,6 +106,11 @@ def phone_jpeg() -> bytes:
     return image_bytes("MPO", save_all=True, append_images=[second])
 
 
+def problem_for(decoder):
+    """The check for the reader that will decode the images: Pillow (ImageDataGenerator) or tf.io.decode_image."""
+    return {"pillow": data.image_problem, "tensorflow": data.tensorflow_problem}[decoder]
+
+
 @pytest.mark.parametrize("name, content, decoder, says", [
     ("ok.jpg", image_bytes("JPEG"), "tensorflow", None),
     ("ok.jpg", image_bytes("JPEG"), "pillow", None),
@@ -125,17 +130,17 @@ def phone_jpeg() -> bytes:
     ("crc-bomb.png", png_header(20000, 20000, bad_crc=b"IHDR"), "tensorflow", "too large to decode safely"),
     ("crc-bomb.png", png_header(20000, 20000, bad_crc=b"tEXt"), "pillow", "unreadable"),
 ])
-def test_image_problem_asks_the_decoder_that_will_read_the_image(tmp_path, name, content, decoder, says):
+def test_each_check_asks_the_decoder_that_will_read_the_image(tmp_path, name, content, decoder, says):
     path = tmp_path / name
     path.write_bytes(content)
-    problem = data.image_problem(path, decoder)
+    problem = problem_for(decoder)(path)
     assert problem is None if says is None else says in problem, problem
 
 
 @pytest.mark.parametrize("decoder", data.DECODERS)
 def test_a_missing_file_or_a_folder_is_a_reason_not_an_exception(tmp_path, decoder):
-    assert "does not exist" in data.image_problem(tmp_path / "nope.jpg", decoder)
-    assert "folder" in data.image_problem(tmp_path, decoder)
+    assert "does not exist" in problem_for(decoder)(tmp_path / "nope.jpg")
+    assert "folder" in problem_for(decoder)(tmp_path)
 
 
 def test_a_large_but_allowed_image_prints_no_pillow_warning(tmp_path):
@@ -143,8 +148,8 @@ def test_a_large_but_allowed_image_prints_no_pillow_warning(tmp_path):
     path.write_bytes(png_header(10000, 10000))  # over Pillow's warning limit, under its error limit
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # any warning fails the test
-        assert "TensorFlow cannot decode it" in data.image_problem(path, "tensorflow")  # the header has no pixels
-        assert "unreadable" in data.image_problem(path, "pillow")
+        assert "TensorFlow cannot decode it" in data.tensorflow_problem(path)  # the header has no pixels
+        assert "unreadable" in data.image_problem(path)
 
 
 def make_folder(root):
@@ -174,7 +179,7 @@ def test_scan_images_separates_the_bad_files_and_says_why(tmp_path):
     with pytest.raises(ValueError, match="is not a folder"):
         data.scan_images(tmp_path / "nope")
     with pytest.raises(ValueError, match="decoder must be one of"):
-        data.image_problem(good[0], "opencv")
+        data.scan_images(tmp_path, "opencv")
 
 
 def test_labelled_images_survives_a_decompression_bomb(tmp_path):
