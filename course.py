@@ -14,6 +14,9 @@
   python course.py browser-test set up, then test in JupyterLab in headless Chromium (a developer tool: it needs
                                 bash, Debian's chromium and npm; screenshots go to screenshots/)
   python course.py compat-test  run tools/compat_check.py: the wheel with the oldest supported TensorFlow
+  python course.py book         build the course as a web book (build/book/html) from the notebooks' stored
+                                outputs, in a virtual environment of its own (.venv-book: Jupyter Book, no
+                                TensorFlow); tools/book.py says how
 
 On Windows, type `py course.py start` (the Python launcher) if `python` is not found; on Linux and macOS,
 `python3 course.py start`.
@@ -26,6 +29,7 @@ Environment:
                       this script if it is one of those, else py -3.12/-3.11/-3.10 on Windows, else
                       python3.12, python3.11 or python3.10 on the PATH)
   COURSE_VENV=DIR     where the virtual environment lives (default: .venv in this folder)
+  COURSE_BOOK_VENV=DIR  where the web book's virtual environment lives (default: .venv-book in this folder)
   COURSE_DATA_DIR     where the course data goes (default: your cache folder, e.g. ~/.cache/augment-course)
   KERAS_HOME          the Keras cache, where weights go (default: ~/.keras)
 """
@@ -41,7 +45,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parent
-COMMANDS = ("start", "test", "setup", "regenerate", "browser-test", "compat-test")
+COMMANDS = ("start", "test", "setup", "regenerate", "browser-test", "compat-test", "book")
 LANGUAGES = ("en", "zh")
 SUPPORTED = ((3, 10), (3, 11), (3, 12))
 WINDOWS = os.name == "nt"
@@ -223,9 +227,11 @@ def step(what: str, command: list[str], env: dict[str, str]) -> None:
         raise UserError(f"error: {what} failed (exit status {status})", status)
 
 
-def ensure_venv(environ: dict[str, str], windows: bool = WINDOWS) -> tuple[Path, Path]:
-    """The virtual environment (``$COURSE_VENV``, else .venv here) and its Python, created if it is not there."""
-    venv = Path(environ["COURSE_VENV"]).expanduser().resolve() if environ.get("COURSE_VENV") else ROOT / ".venv"
+def ensure_venv(environ: dict[str, str], windows: bool = WINDOWS, variable: str = "COURSE_VENV",
+                default: str = ".venv") -> tuple[Path, Path]:
+    """The virtual environment (``$COURSE_VENV``, else .venv here; or another ``variable`` and ``default``) and
+    its Python, created if it is not there."""
+    venv = Path(environ[variable]).expanduser().resolve() if environ.get(variable) else ROOT / default
     python = venv_python(venv, windows)
     if not python.is_file():
         base = find_python(environ, windows)
@@ -314,6 +320,16 @@ def compat_test(options: Options, python: Path, env: dict[str, str]) -> int:
     return call([python, script, *options.extra], env)
 
 
+def book(options: Options, environ: dict[str, str], windows: bool = WINDOWS) -> int:
+    """The web book, in its own virtual environment: it needs Jupyter Book, not TensorFlow or the data."""
+    venv, python = ensure_venv(environ, windows, "COURSE_BOOK_VENV", ".venv-book")
+    say("installing the web book's pinned packages (Jupyter Book; the first time takes a minute)")
+    step("installing the web book's packages", [python, "-m", "pip", "install", "--quiet",
+                                                "--disable-pip-version-check", "-r", "requirements-book.txt"], environ)
+    say("building the web book from the notebooks' stored outputs (nothing is executed)")
+    return call([python, "tools/book.py", "build", *options.extra], environ)
+
+
 def run(options: Options, environ: dict[str, str], windows: bool = WINDOWS) -> int:
     env = dict(environ)
     # TensorFlow's C++ start-up lines must never reach a stored notebook output (README, "Why the course has its
@@ -329,6 +345,8 @@ def run(options: Options, environ: dict[str, str], windows: bool = WINDOWS) -> i
     if options.command == "compat-test":
         # compat_check.py builds its own environment; it only needs the course's Python, not its packages.
         return compat_test(options, ensure_venv(env, windows)[1], env)
+    if options.command == "book":
+        return book(options, env, windows)
     python = setup(options, env, windows)
     commands = {"setup": lambda *_: 0, "start": start, "test": test, "regenerate": regenerate,
                 "browser-test": browser_test}

@@ -35,6 +35,23 @@ def cpu_model() -> str:
     return platform.processor() or "unknown CPU"
 
 
+ISA_FLAGS = ("avx", "avx2", "fma", "avx512f", "avx512_vnni", "avx512_bf16", "amx_tile")
+
+
+def cpu_flags(cpuinfo: str | None = None) -> str:
+    """The vector-instruction flags among ``ISA_FLAGS`` that the CPU reports (Linux's /proc/cpuinfo), or "unknown"."""
+    if cpuinfo is None:
+        try:
+            cpuinfo = Path("/proc/cpuinfo").read_text()
+        except OSError:
+            return "unknown"
+    for line in cpuinfo.splitlines():
+        if line.startswith("flags"):
+            present = set(line.split(":", 1)[1].split())
+            return " ".join(flag for flag in ISA_FLAGS if flag in present) or "none of " + " ".join(ISA_FLAGS)
+    return "unknown"
+
+
 def memory_gib() -> float | None:
     try:
         return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
@@ -52,6 +69,7 @@ def machine() -> dict[str, str]:
     return {
         "date": datetime.date.today().isoformat(),
         "cpu": cpu_model(),
+        "isa flags": cpu_flags(),
         "cores": str(os.cpu_count()),
         "memory": f"{gib:.0f} GiB" if gib else "unknown",
         "gpu": ", ".join(d.name for d in tf.config.list_physical_devices("GPU")) or "none",

@@ -281,8 +281,8 @@ def test_a_one_line_error_with_chinese_survives_a_cp1252_console(stubs):
 # ---------------------------------------------------------------- user errors: one line, no traceback
 @pytest.mark.parametrize("args, code, message", [
     (["strat"], 2, "error: unknown command 'strat'; give one of start, test, setup, regenerate, browser-test, "
-                   "compat-test (see --help)"),
-    ([], 2, "usage: python course.py start|test|setup|regenerate|browser-test|compat-test [--mirror DIR] "
+                   "compat-test, book (see --help)"),
+    ([], 2, "usage: python course.py start|test|setup|regenerate|browser-test|compat-test|book [--mirror DIR] "
             "[--lang en|zh]  (see --help)"),
     (["start", "--lang", "fr"], 2, "error: --lang (or COURSE_LANG) is 'fr'; give en (English) or zh (中文)"),
     (["start", "--lang"], 2, "error: --lang needs en or zh"),
@@ -386,3 +386,17 @@ def test_course_py_parses_on_old_pythons_so_it_can_say_which_one_it_needs():
     """macOS's own python3 is 3.9: course.py must run there far enough to find a 3.10-3.12 or say so."""
     import ast
     ast.parse((ROOT / "course.py").read_text(encoding="utf-8"), feature_version=(3, 8))
+
+
+# ---------------------------------------------------------------- book
+def test_book_builds_in_its_own_venv_without_the_course_setup(stubs, tmp_path):
+    book_venv = make_stub(tmp_path / "book venv" / "bin" / "python", Path(stubs.env["STUB_LOG"]).parent / "recorder.py")
+    result = course_py(stubs, "book", COURSE_BOOK_VENV=str(book_venv.parent.parent))
+    assert result.returncode == 0, result.stderr
+    made = calls(stubs.log)
+    assert {c["exe"] for c in made} == {str(book_venv)}, "only the book's venv runs: no TensorFlow, no data"
+    assert [c["args"] for c in made] == [
+        ["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r", "requirements-book.txt"],
+        ["tools/book.py", "build"]]
+    failed = course_py(stubs, "book", COURSE_BOOK_VENV=str(book_venv.parent.parent), STUB_FAIL="build")
+    assert failed.returncode == 1

@@ -33,7 +33,7 @@ def test_readme_quick_start_is_two_commands_on_any_os_and_ci_runs_the_test_one()
     assert code_block(chinese, "powershell") == ["py course.py start", "py course.py test"]
     ci = (PROJECT_ROOT / ".ci" / "run").read_text()
     calls = re.findall(r"^python course\.py ([\w-]+)", ci, re.MULTILINE)
-    assert calls == ["test", "browser-test", "compat-test"], ".ci/run: the README's test command, then the rest"
+    assert calls == ["test", "book", "browser-test", "compat-test"], ".ci/run: the README's test command, then the rest"
 
 
 def test_no_document_tells_anyone_to_run_course_sh():

@@ -1,10 +1,10 @@
 """The teachers' guide (TEACHING.md) covers every numbered notebook in English and in Chinese, the README links it,
-and every decimal number it quotes is one the course measured: printed or set by a cell of the notebook whose
+and every number it quotes is one the course measured: printed or set by a cell of the notebook whose
 section quotes it, or in ``benchmarks/RESULTS.md`` or, for that notebook's cell times, in
 ``helpers/measured/course_runtime_cells.csv``. Text outside a notebook's section may quote only the benchmarks.
 
-The number check reuses ``quoted_decimals``/``known_values``/``unsupported`` of ``test_notebook_prose.py``: integers
-and numbers inside `code spans`, code blocks and link targets are not checked.
+The number check reuses ``quoted_numbers`` and ``supported`` of ``test_notebook_prose.py`` (what counts as a quoted
+number, and when a value supports it); its sources are the whole notebook, not one section.
 """
 
 from __future__ import annotations
@@ -12,11 +12,10 @@ from __future__ import annotations
 import csv
 import json
 import re
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from test_notebook_prose import known_values, unsupported
+from test_notebook_prose import Values, cell_values, quoted_numbers, supported, values_of
 
 from helpers.paths import PROJECT_ROOT
 
@@ -27,7 +26,6 @@ CELL_TIMES = PROJECT_ROOT / "helpers" / "measured" / "course_runtime_cells.csv"
 HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
 ENGLISH = re.compile(r"^Notebook (\d\d)\b")  # "## Notebook 03 · Fine-tuning ..."
 CHINESE = re.compile(r"^笔记本 ?(\d\d)\b")  # "### 笔记本 03 · 热狗识别 ..."
-CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]")
 
 
 def sections(markdown: str) -> list[tuple[str | None, str, str]]:
@@ -54,31 +52,42 @@ def sections(markdown: str) -> list[tuple[str | None, str, str]]:
     return [piece for piece in pieces if piece[2].strip()]
 
 
-def _values_of_text(text: str) -> set[Decimal]:
-    """Every number in a plain text, read the way known_values reads a notebook's outputs."""
-    return known_values({"cells": [{"cell_type": "code", "source": [text], "outputs": []}]})
-
-
-def benchmark_values(notebook: str | None = None) -> set[Decimal]:
-    """The numbers of RESULTS.md, plus the measured cell times of one notebook (of all, for ``None``)."""
+def cell_times(notebook: str | None = None) -> Values:
+    """The measured cell times of one notebook (of all, for ``None``)."""
     with open(CELL_TIMES, newline="") as f:
         rows = [row for row in csv.DictReader(f) if notebook is None or row["notebook"][:2] == notebook]
-    return _values_of_text(RESULTS.read_text()) | {Decimal(row["seconds"]) for row in rows}
+    return Values(values_of("\n".join(value for row in rows for column, value in row.items()
+                                      if column.startswith("seconds"))))
+
+
+def notebook_values(path: Path) -> Values:
+    """Every number a notebook's code cells write or print (Keras's per-epoch lines left out, as in a lesson), and
+    every number its Markdown quotes (which test_notebook_prose ties to their sources, training logs included)."""
+    values, quoted = Values(), []
+    for cell in json.loads(path.read_text()).get("cells", []):
+        if cell["cell_type"] == "code":
+            values |= cell_values(cell)
+        else:
+            quoted += [quote.number for quote in quoted_numbers("".join(cell["source"]))]
+    return values | Values(values_of(" ".join(quoted)))
+
+
+def unsupported(text: str, values: Values) -> list[str]:
+    return [quote.text for quote in quoted_numbers(text) if not supported(quote, values)]
 
 
 def unsupported_numbers(markdown: str) -> list[str]:
     """What the guide quotes that no notebook output, code or benchmark result supports, section by section."""
     problems = []
-    general = benchmark_values()
+    results = Values(values_of(RESULTS.read_text()))
     for notebook, language, text in sections(markdown):
         if notebook is not None and notebook not in NOTEBOOKS:
             problems.append(f"section for notebook {notebook}, which does not exist")
             continue
-        values = general
+        values = results | cell_times(notebook)
         if notebook is not None:
-            values = known_values(json.loads(NOTEBOOKS[notebook].read_text())) | benchmark_values(notebook)
-        # Chinese characters count as word characters for the shared regex, so "准确率0.600" would hide a number.
-        missing = unsupported(CJK.sub(" ", text), values)
+            values |= notebook_values(NOTEBOOKS[notebook])
+        missing = unsupported(text, values)
         if missing:
             where = f"notebook {notebook} ({language})" if notebook else "general text"
             problems.append(f"{where}: {', '.join(missing)}")
@@ -132,7 +141,7 @@ def test_the_check_reports_a_made_up_number():
     chinese = guide.replace("- **讨论题**：", "- **讨论题**：准确率0.937。", 1)
     assert unsupported_numbers(chinese) == ["notebook 00 (zh): 0.937"]
     general = guide.replace("## Before class: a checklist", "## Before class: a checklist\n\nIt takes 12.34 s.", 1)
-    assert unsupported_numbers(general) == ["general text: 12.34"]
+    assert unsupported_numbers(general) == ["general text: 12.34 s"]
     # A number from another notebook's output does not count: 0.950 is notebook 03's test accuracy, not 00's.
     assert "0.950" not in json.dumps(json.loads(NOTEBOOKS["00"].read_text()))
     borrowed = guide.replace("**Discussion prompts.**", "**Discussion prompts.** Compare 0.950.", 1)
