@@ -1,360 +1,184 @@
-"""Give every lesson notebook RISE slide metadata, from rules, so that "Render as slides" presents it well.
+"""Give every lesson notebook RISE slide metadata, from rules, so that "Render as slides" presents the whole lesson.
 
     python tools/slides.py [NOTEBOOK ...]          # default: every notebooks/[0-9][0-9]_*.ipynb
-    python tools/slides.py --check [NOTEBOOK ...]  # exit 1 if a notebook's metadata differs from the rules
+    python tools/slides.py --check [NOTEBOOK ...]  # exit 1 if a notebook's metadata differs from the rules, or a
+                                                   # `##` heading does not open its cell (it cannot start a slide)
 
 The script writes only ``metadata.slideshow`` of each cell and ``metadata.rise`` of the notebook; sources,
 outputs and every other byte stay as they are (the file keeps its JSON layout). It is deterministic and
 idempotent, so re-run it after anyone edits a notebook; ``--check`` (run by tests/test_slides.py) says whether
 that is needed.
 
-The rules (``slide_types``), for JupyterLab-RISE's Reveal.js deck at 1280x720:
+The rules (``slide_types``), for JupyterLab-RISE's deck at 1280x720:
 
-- the H1 cell is the title slide; ``## Learning objectives`` is a slide;
-- ``## Setup`` (``## 准备工作``) goes into the speaker notes and the setup code cells under it are skipped
-  (boilerplate);
-- every other ``##`` heading starts a slide and every ``###`` heading a sub-slide; a markdown cell without a
-  heading is a new idea and starts a sub-slide;
-- a code cell joins the slide before it as a fragment (it appears on the next key press, with its output), when
-  the slide still fits the screen; otherwise it starts a sub-slide of its own;
-- a cell that cannot fit the screen even alone is left out of the deck: a code cell (a long output) is
-  skipped, a markdown cell goes into the speaker notes (RISE's notes view shows it);
-- the exercises (a cell whose first heading is ``## Exercises``) and every cell after them are skipped; a
-  cell that holds the summary and then the exercises is a slide when it fits, else speaker notes.
+- a cell that opens with a ``#`` or ``##`` heading starts a slide (the title, every section, the setup, the
+  summary and the exercises), one opening with ``###`` a sub-slide, and a markdown cell without a heading (a new
+  idea) a sub-slide;
+- a code cell joins the slide before it as a fragment (it appears on the next key press, with its output) when
+  the slide still fits the screen, else it starts a sub-slide of its own;
+- every cell after the exercises' heading cell (the self-checks) is skipped: they are the student's, not the
+  class's. No other cell is ever left out: a cell taller than the screen gets a sub-slide of its own, which RISE
+  scrolls (``metadata.rise.scroll``), and ``summary`` names it so the notebook's author can shrink or split it.
 
-Whether a slide fits is estimated from the cells' text and stored outputs (``cell_height``: line counts,
-character widths and image sizes, calibrated against JupyterLab 4.6's rendering in Chromium at 1280x720, see the
-constants below); the estimate keeps a safety margin, and tests/browser checks the real slides of notebook 03.
+Whether a slide fits is a deliberately rough, generous estimate (``cell_height``: lines of text and code, image
+sizes); the real guarantee is tests/browser/test_rise_slides.py, which presents every deck in Chromium and
+measures every slide.
 """
 
 from __future__ import annotations
 
 import argparse
 import base64
-import binascii
+import io
 import json
 import math
 import os
 import re
-import struct
 import sys
 import tempfile
 import unicodedata
 from pathlib import Path
 
+from PIL import Image
+
 ROOT = Path(__file__).resolve().parent.parent
 LESSONS = "notebooks/[0-9][0-9]_*.ipynb"
 
-# The deck's notebook-level RISE settings (JupyterLab-RISE reads metadata.rise): never scroll a slide (the
-# rules keep each one within the screen instead), and start at the title whichever cell is selected.
-RISE_SETTINGS = {"scroll": False, "start_slideshow_at": "beginning"}
+# The deck's notebook-level RISE settings (JupyterLab-RISE reads metadata.rise): a slide taller than the window
+# scrolls (only a single cell that is taller than the screen can make one), and the show starts at the title
+# whichever cell is selected.
+RISE_SETTINGS = {"scroll": True, "start_slideshow_at": "beginning"}
 
-# ---- The screen, and how JupyterLab 4.6 lays a cell out in RISE (measured in Chromium at 1280x720) -------------
-SCREEN_HEIGHT = 720  # px; RISE's slide area is the whole window (width/height 100%), without scaling
-SLIDE_BUDGET = 650  # px a slide's estimated cells may fill: the rest is the estimate's margin of error
-# px a single cell may take on a slide of its own: the screen and the blank padding above and below the cell
-# (the estimates of one cell are within a few px, see tests/test_slides.py)
-ALONE_BUDGET = SCREEN_HEIGHT + 10
-CELL_PADDING = 10  # px around each cell (5 above, 5 below)
-TEXT_WIDTH = 1237  # px of a line of markdown text
-LIST_INDENT = 14  # px a list item's text is narrower than a paragraph
-CHAR_WIDTH = 7.25  # px per Latin character of 14 px text
-CODE_SPAN_CHAR_WIDTH = 9.4  # px per character of inline code (13 px monospace on a padded grey box)
-WIDE_CHAR_WIDTH = 14.0  # px per CJK character of 14 px text
-# block: (margin above when first, margin above, margin below, px per line, px per character)
-BLOCKS = {
-    "h1": (31.7, 31.7, 20, 63.3, 32.0), "h2": (17.7, 0, 20, 35.4, 16.8), "h3": (13.0, 0, 20, 26.0, 12.3),
-    "p": (20, 20, 20, 18.2, CHAR_WIDTH), "list": (0, 0, 0, 22.4, CHAR_WIDTH), "pre": (21, 21, 21, 18.3, 7.8),
-    "table": (0, 0, 0, 14.3, 6.6),
-}
-LAST_MARGIN = 7  # px below the last block of a cell
-TABLE_ROW = 7.7  # px of a table row besides its lines
-TABLE_FILL = 0.75  # how much of a table's width a row's text fills before it wraps, on average
-CODE_CHAR_WIDTH = 7.8  # px per character of 13 px monospace
-CODE_LINE = 18.25  # px per line of a code cell's input
-CODE_BASE = 28  # px of a one-line code cell's input, beyond CODE_LINE per further line
-CODE_COLUMNS = 130  # characters of monospace output before it wraps (at a space)
-OUTPUT_LINE = 16.8  # px per line of stream output
-OUTPUT_BASE = 3  # px of an output block besides its lines
-OUTPUTS_BASE = 5  # px of a cell's output area besides its outputs
-HTML_BASE = 15  # px of an HTML output (a table, rich text) besides its lines of text
-IMAGE_BASE = 63  # px an image output takes besides the image
+# ---- Height estimates: generous on purpose (measured in Chromium at 1280x720: tests/browser) --------------------
+SCREEN_HEIGHT = 720  # px
+# px of estimated cells one slide may hold: RISE scrolls a slide taller than 95% of the window (684 px)
+SLIDE_BUDGET = 640
+TEXT_LINE = 22  # px per line of markdown text, and per blank line between its blocks
+TEXT_COLUMNS = 165  # characters of 14 px text per line (a CJK character counts two, inline code 1.3)
+# a heading's (lines of text it takes with its margins, width of its characters): large type
+HEADINGS = {1: (5.0, 4.4), 2: (2.5, 2.3), 3: (2.0, 1.7)}
+CODE_LINE = 18.3  # px per line of code or of text output (13 px monospace)
+CODE_COLUMNS = 130  # characters of output per line before it wraps
+CELL = 34  # px of a cell besides its lines (paddings, the editor's margins)
+OUTPUT = 8  # px of each output besides its lines
 IMAGE_WIDTH = 1140  # px: wider images are scaled down to this width
-WIDGET = 40  # px of a live widget: its size is not in the file (and RISE may not render it)
-UNKNOWN_OUTPUT = 400  # px assumed for an output whose size is unknown
+IMAGE_MARGIN = 63  # px an image output takes besides the image
+UNKNOWN_OUTPUT = 400  # px assumed for an output whose size the file does not say (a live widget, say)
 
 SLIDE_TYPES = ("slide", "subslide", "fragment", "-", "skip", "notes")
 
 
-# ---- Height estimates -------------------------------------------------------------------------------------------
-
-def _wide(char: str) -> bool:
-    return unicodedata.east_asian_width(char) in ("W", "F")
-
-
-_INLINE = [
-    (re.compile(r"!\[([^\]]*)\]\([^)]*\)"), r"\1"),  # images: their alt text
-    (re.compile(r"\[([^\]]*)\]\([^)]*\)"), r"\1"),  # links: their text
-    (re.compile(r"<[^>]+>"), ""),  # inline HTML tags
-    (re.compile(r"\\([\\`*_{}\[\]()#+.!|-])"), r"\1"),  # escapes
-    (re.compile(r"(\*\*|__|\*|_|~~)(?=\S)(.+?)(?<=\S)\1"), r"\2"),  # emphasis
-]
-
-
-def _text_width(text: str, char_width: float = CHAR_WIDTH, wide_width: float = WIDE_CHAR_WIDTH) -> float:
-    """Rendered width in px of one line of markdown (inline code in monospace, CJK characters full width)."""
-    spans = re.findall(r"`([^`]*)`", text)
-    prose = re.sub(r"`[^`]*`", "", text)
-    for pattern, replacement in _INLINE:
-        prose = pattern.sub(replacement, prose)
-    width = sum(wide_width if _wide(char) else char_width for char in prose)
-    return width + sum(2 * WIDE_CHAR_WIDTH if _wide(char) else CODE_SPAN_CHAR_WIDTH for char in "".join(spans))
-
-
-def _blocks(source: str) -> list[tuple[str, list[str]]]:
-    """The block structure of a markdown cell: (kind, lines), kind one of BLOCKS."""
-    blocks: list[tuple[str, list[str]]] = []
-    fence, previous_blank = None, True
-    for line in source.split("\n"):
-        stripped = line.strip()
-        if fence is not None:
-            if stripped.startswith(fence):
-                fence = None
-            else:
-                blocks[-1][1].append(line)
-            continue
-        blank = not stripped
-        if stripped.startswith(("```", "~~~")):
-            fence = stripped[:3]
-            blocks.append(("pre", []))
-        elif blank:
-            pass
-        elif re.match(r"#{1,6}\s", stripped):
-            level = min(3, len(stripped) - len(stripped.lstrip("#")))
-            blocks.append((f"h{level}", [stripped.lstrip("#").strip()]))
-        elif stripped.startswith("|") and (previous_blank or blocks[-1][0] == "table"):
-            if blocks and blocks[-1][0] == "table" and not previous_blank:
-                blocks[-1][1].append(stripped)
-            else:
-                blocks.append(("table", [stripped]))
-        elif re.match(r"([-*+]|\d+[.)])\s", stripped):
-            if blocks and blocks[-1][0] == "list" and (not previous_blank or True):
-                blocks[-1][1].append(re.sub(r"^([-*+]|\d+[.)])\s+", "", stripped))
-            else:
-                blocks.append(("list", [re.sub(r"^([-*+]|\d+[.)])\s+", "", stripped)]))
-        elif blocks and blocks[-1][0] in ("list", "p") and not previous_blank:
-            blocks[-1][1][-1] += " " + stripped  # a continuation line: the same item or paragraph
-        else:
-            blocks.append(("p", [stripped]))
-        previous_blank = blank
-    return blocks
-
-
-def _block_height(kind: str, lines: list[str]) -> float:
-    line_height, char_width = BLOCKS[kind][3], BLOCKS[kind][4]
-    if kind == "pre":
-        return line_height * len(lines)
-    if kind == "table":
-        rows = [row for row in lines if not re.fullmatch(r"[\s:|-]+", row)]
-        return sum(TABLE_ROW + line_height * max(1, math.ceil(
-            _text_width(row.replace("|", " "), char_width) / (TEXT_WIDTH * TABLE_FILL))) for row in rows)
-    width = TEXT_WIDTH - (LIST_INDENT if kind == "list" else 0)
-    wide = WIDE_CHAR_WIDTH
-    if kind.startswith("h"):  # large type: a CJK character is as wide as the font size, and a line that wraps
-        wide = line_height / 1.2  # leaves more room unused at its end (half a word)
-        width -= 5 * char_width
-    return line_height * sum(max(1, math.ceil(_text_width(line, char_width, wide) / width)) for line in lines)
+def _columns(text: str) -> float:
+    """The width of a line of markdown in Latin characters: link targets and markup dropped, CJK counted twice."""
+    text = re.sub(r"\]\([^)]*\)|<[^>]+>|[*_\\]", "", text)
+    code = sum(len(span) for span in re.findall(r"`([^`]*)`", text))
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text) + 0.3 * code
 
 
 def markdown_height(source: str) -> float:
-    """Estimated px of a rendered markdown cell (without the cell's padding).
-
-    Blocks stack with collapsing margins (the larger of two neighbouring margins), as in the browser."""
-    height, below = 0.0, None
-    for kind, lines in _blocks(source):
-        first_top, top, bottom = BLOCKS[kind][:3]
-        height += first_top if below is None else max(below, top)
-        height += _block_height(kind, lines)
-        below = bottom
-    return height + (LAST_MARGIN if below is not None else 0)
-
-
-def _image_size(data: str) -> tuple[int, int] | None:
-    """(width, height) of a base64 PNG, JPEG or GIF, read from its header; None if unreadable."""
-    try:
-        raw = base64.b64decode(data[:200_000] if len(data) > 200_000 else data, validate=False)
-    except (binascii.Error, ValueError):
-        return None
-    if raw[:8] == b"\x89PNG\r\n\x1a\n" and len(raw) >= 24:
-        return struct.unpack(">II", raw[16:24])
-    if raw[:6] in (b"GIF87a", b"GIF89a") and len(raw) >= 10:
-        return struct.unpack("<HH", raw[6:10])
-    if raw[:2] == b"\xff\xd8":  # JPEG: find the start-of-frame segment
-        i = 2
-        while i + 9 < len(raw):
-            if raw[i] != 0xFF:
-                i += 1
-                continue
-            marker, length = raw[i + 1], struct.unpack(">H", raw[i + 2:i + 4])[0]
-            if marker in (0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF):
-                height, width = struct.unpack(">HH", raw[i + 5:i + 9])
-                return width, height
-            i += 2 + length
-    return None
+    """Estimated px of a rendered markdown cell: its lines, wrapped, with headings in large type."""
+    lines = 0.0
+    for line in source.strip().split("\n"):
+        level = len(line) - len(line.lstrip("#")) if re.match(r"#{1,6}\s", line) else 0
+        tall, wide = HEADINGS[min(level, 3)] if level else (1.0, 1.0)
+        lines += tall * max(1, math.ceil(_columns(line.lstrip("#")) * wide / TEXT_COLUMNS))
+    return TEXT_LINE * lines
 
 
 def _text_lines(text: str) -> int:
-    """Lines of monospace output, wrapped at CODE_COLUMNS characters (a CJK character takes two)."""
-    lines = text.rstrip("\n").split("\n") if text.strip("\n") else []
-    return sum(max(1, math.ceil(sum(2 if _wide(char) else 1 for char in line) / CODE_COLUMNS)) for line in lines)
+    """Lines of monospace text, wrapped at CODE_COLUMNS characters (a CJK character takes two)."""
+    return sum(max(1, math.ceil(_columns(line) / CODE_COLUMNS)) for line in text.rstrip("\n").split("\n"))
 
 
-def output_height(outputs: list[dict]) -> float:
-    """Estimated px of a code cell's stored outputs as JupyterLab shows them."""
-    if not outputs:
-        return 0.0
-    height, stream = float(OUTPUTS_BASE), None
-    for output in outputs:
-        kind = output.get("output_type")
-        if kind == "stream":
-            lines = _text_lines("".join(output.get("text", "")))
-            if stream == output.get("name"):  # JupyterLab merges consecutive outputs of one stream
-                height += OUTPUT_LINE * lines
-            else:
-                height += OUTPUT_BASE + OUTPUT_LINE * max(1, lines)
-            stream = output.get("name")
-            continue
-        stream = None
-        if kind == "error":
-            height += OUTPUT_BASE + OUTPUT_LINE * _text_lines("\n".join(output.get("traceback", [])))
-            continue
-        data = output.get("data", {})
-        image = next((m for m in ("image/png", "image/jpeg", "image/gif") if m in data), None)
-        if image:
-            meta = output.get("metadata", {}).get(image, {})
-            size = (meta.get("width"), meta.get("height")) if meta.get("width") and meta.get("height") else None
-            size = size or _image_size("".join(data[image]))
-            if size is None:
-                height += UNKNOWN_OUTPUT
-            else:
-                width, tall = size
-                height += IMAGE_BASE + tall * min(1.0, IMAGE_WIDTH / width)
-        elif "application/vnd.jupyter.widget-view+json" in data:
-            height += WIDGET
-        elif "text/html" in data or "text/plain" in data:
-            text = "".join(data.get("text/plain", "")) or re.sub(r"<[^>]+>", "", "".join(data["text/html"]))
-            height += (HTML_BASE if "text/html" in data else OUTPUT_BASE) + OUTPUT_LINE * max(1, _text_lines(text))
-        elif "text/markdown" in data:
-            height += markdown_height("".join(data["text/markdown"]))
-        else:
-            height += UNKNOWN_OUTPUT
-    return height
+def _image_height(data: str) -> float | None:
+    try:
+        width, height = Image.open(io.BytesIO(base64.b64decode(data))).size
+    except (ValueError, OSError):
+        return None
+    return IMAGE_MARGIN + height * min(1.0, IMAGE_WIDTH / width)
+
+
+def output_height(output: dict) -> float:
+    """Estimated px of one stored output as JupyterLab shows it."""
+    data = output.get("data", {})
+    text = "".join(output.get("text", "")) or "\n".join(output.get("traceback", []))
+    if output.get("output_type") in ("stream", "error"):
+        return OUTPUT + CODE_LINE * _text_lines(text)
+    image = next((m for m in ("image/png", "image/jpeg", "image/gif") if m in data), None)
+    if image:
+        return _image_height("".join(data[image])) or UNKNOWN_OUTPUT
+    if "text/html" in data or "text/plain" in data:
+        text = "".join(data.get("text/plain", "")) or re.sub(r"<[^>]+>", "", "".join(data["text/html"]))
+        return OUTPUT + CODE_LINE * _text_lines(text)
+    if "text/markdown" in data:
+        return markdown_height("".join(data["text/markdown"]))
+    return UNKNOWN_OUTPUT
 
 
 def cell_height(cell: dict) -> float:
-    """Estimated px of a cell on a slide, paddings included."""
+    """Estimated px of a cell on a slide."""
     source = "".join(cell.get("source", ""))
-    if cell.get("cell_type") == "markdown":
-        return markdown_height(source) + CELL_PADDING
-    if cell.get("cell_type") == "code":
-        lines = len(source.split("\n"))
-        extra = 4 if cell.get("outputs") else 0
-        return CODE_BASE + CODE_LINE * (lines - 1) + output_height(cell.get("outputs", [])) + CELL_PADDING + extra
-    return markdown_height(source) + CELL_PADDING  # raw cells: about as tall as their text
+    if cell.get("cell_type") != "code":
+        return CELL + markdown_height(source)
+    return CELL + CODE_LINE * len(source.split("\n")) + sum(map(output_height, cell.get("outputs", [])))
 
 
 # ---- The rules --------------------------------------------------------------------------------------------------
 
-def _headings(cell: dict) -> list[tuple[int, str]]:
-    """(level, text) of each markdown heading in a markdown cell, outside fenced code."""
+def headings(cell: dict) -> list[tuple[int, int, str]]:
+    """(line number, level, text) of each heading in a markdown cell, outside fenced code."""
     if cell.get("cell_type") != "markdown":
         return []
     found, fence = [], False
-    for line in "".join(cell.get("source", "")).split("\n"):
-        if line.strip().startswith(("```", "~~~")):
-            fence = not fence
+    for number, line in enumerate("".join(cell.get("source", "")).strip().split("\n")):
+        fence ^= line.lstrip().startswith(("```", "~~~"))
         match = None if fence else re.match(r"(#{1,6})\s+(.*)", line)
         if match:
-            found.append((len(match.group(1)), match.group(2).strip()))
+            found.append((number, len(match.group(1)), match.group(2).strip()))
     return found
 
 
-def _opens_with_heading(cell: dict) -> tuple[int, str] | None:
-    """The cell's heading if its first non-blank line is one."""
-    text = "".join(cell.get("source", "")).lstrip()
-    headings = _headings(cell)
-    return headings[0] if headings and text.startswith("#") else None
-
-
-def _is(title: str, *words: str) -> bool:
-    return any(re.match(rf"{word}\b", title, re.IGNORECASE) for word in words)
+def _is_exercises(title: str) -> bool:
+    return re.match(r"(exercises?|练习)\b", title, re.IGNORECASE) is not None
 
 
 def slide_types(cells: list[dict]) -> list[str]:
     """The RISE slide type of every cell, from the rules in this module's docstring."""
     types: list[str] = []
-    pending = None  # the slide type a hidden heading passed on to the next shown cell
     used = 0.0  # estimated px already on the current (sub-)slide
-    section = "content"  # "setup" (code right under ## Setup), "exercises" or "content"
-    title_done = False
-
-    def show(kind: str, height: float) -> str:
-        nonlocal pending, used
-        if pending is not None and kind in ("subslide", "fragment", "-"):
-            kind = pending if kind in ("fragment", "-") or pending == "slide" else kind
-        pending = None
-        used = height if kind in ("slide", "subslide") else used + height
-        return kind
-
-    def hide(kind: str, passes: str | None) -> str:
-        nonlocal pending
-        if passes == "slide" or (passes and pending is None):
-            pending = passes
-        return kind
-
+    exercises_seen = False
     for cell in cells:
         height = cell_height(cell)
-        heading = _opens_with_heading(cell)
-        if cell.get("cell_type") != "code":
-            section = "content" if section == "setup" else section
-            if heading and heading[0] <= 2 and _is(heading[1], "exercises?", "练习"):
-                section = "exercises"
-            elif heading and heading[0] <= 2 and section == "exercises":
-                section = "content"  # a new section after the exercises
-            if section == "exercises":
-                types.append(hide("skip", None))
-                continue
-            if heading and heading[0] == 2 and _is(heading[1], "setup", "准备工作"):
-                section = "setup"
-                types.append(hide("notes", "slide"))
-                continue
-            if any(_is(text, "exercises?", "练习") for level, text in _headings(cell) if level <= 2):
-                # the summary with the exercises under it, in one cell
-                section = "exercises"
-                types.append(show("slide", height) if height <= ALONE_BUDGET else hide("notes", "slide"))
-                continue
-            if heading and heading[0] == 1 and not title_done:
-                kind = "slide"
-                title_done = True
-            elif heading and heading[0] <= 2:
-                kind = "slide"
-            else:
-                kind = "subslide"
-            if height > ALONE_BUDGET:
-                types.append(hide("notes", kind))
-            else:
-                types.append(show(kind, height))
-            continue
-        # a code cell
-        if section in ("setup", "exercises"):
-            types.append(hide("skip", None))
-        elif height > ALONE_BUDGET:
-            types.append(hide("skip", None))
-        elif types and used + height <= SLIDE_BUDGET and pending is None:
-            types.append(show("fragment", height))
+        opening = next(((level, text) for number, level, text in headings(cell) if number == 0), None)
+        if exercises_seen:
+            kind = "skip"
+        elif cell.get("cell_type") == "code":
+            kind = "fragment" if types and used + height <= SLIDE_BUDGET else "subslide"
         else:
-            types.append(show("subslide", height))
+            kind = "slide" if opening and opening[0] <= 2 else "subslide"
+            exercises_seen = any(level <= 2 and _is_exercises(text) for _, level, text in headings(cell))
+        used = height if kind in ("slide", "subslide") else used + height
+        types.append(kind)
     return types
+
+
+def misplaced_headings(notebook: dict) -> list[str]:
+    """Each ``#`` or ``##`` heading that does not open its cell, so cannot start a slide (the author must split the
+    cell there)."""
+    return [f"cell {index} ({cell.get('id')}): {'#' * level} {text!r} is on line {number + 1}, not the first"
+            for index, cell in enumerate(notebook.get("cells", []))
+            for number, level, text in headings(cell) if level <= 2 and number > 0]
+
+
+def left_out(notebook: dict) -> list[int]:
+    """The cells the deck does not show (skipped, or only in the speaker notes) before the exercises."""
+    missing = []
+    for index, cell in enumerate(notebook.get("cells", [])):
+        if cell.get("metadata", {}).get("slideshow", {}).get("slide_type") in ("skip", "notes"):
+            missing.append(index)
+        if any(level <= 2 and _is_exercises(text) for _, level, text in headings(cell)):
+            break
+    return missing
 
 
 # ---- Reading and writing notebooks ------------------------------------------------------------------------------
@@ -422,8 +246,7 @@ def apply(path: Path, attempts: int = 5) -> bool:
         raw = path.read_text(encoding="utf-8")
         notebook = json.loads(raw)
         sort_keys = _dump(notebook, True) == raw
-        updated = with_slides(notebook)
-        text = _dump(updated, sort_keys)
+        text = _dump(with_slides(notebook), sort_keys)
         if text == raw:
             return False
         fresh = path.read_text(encoding="utf-8")
@@ -435,16 +258,15 @@ def apply(path: Path, attempts: int = 5) -> bool:
 
 
 def summary(notebook: dict) -> str:
-    """How many slides, sub-slides and fragments the deck has, and which cells it leaves out for their size."""
+    """How many slides, sub-slides and fragments the deck has, and which cells are taller than the screen."""
     cells = notebook["cells"]
     types = [cell.get("metadata", {}).get("slideshow", {}).get("slide_type", "-") for cell in cells]
     count = {kind: types.count(kind) for kind in SLIDE_TYPES}
-    line = (f"{count['slide']} slides + {count['subslide']} sub-slides, {count['fragment']} fragments; "
-            f"{count['skip']} cells skipped, {count['notes']} in the speaker notes")
-    too_tall = [f"cell {i} ({kind}, about {cell_height(cell):.0f} px)"
-                for i, (cell, kind) in enumerate(zip(cells, types, strict=True))
-                if kind in ("skip", "notes") and cell_height(cell) > ALONE_BUDGET]
-    return line + ("; taller than the screen, left out: " + ", ".join(too_tall) if too_tall else "")
+    tall = [f"cell {i} (about {cell_height(cell):.0f} px)" for i, cell in enumerate(cells)
+            if types[i] not in ("skip", "notes") and cell_height(cell) > SCREEN_HEIGHT]
+    return (f"{count['slide']} slides + {count['subslide']} sub-slides, {count['fragment']} fragments; "
+            f"{count['skip']} self-check cells skipped"
+            + ("; taller than the screen, scrolled: " + ", ".join(tall) if tall else ""))
 
 
 def lesson_notebooks() -> list[Path]:
@@ -454,32 +276,28 @@ def lesson_notebooks() -> list[Path]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("notebooks", nargs="*", type=Path, help=f"default: every {LESSONS}")
-    parser.add_argument("--check", action="store_true",
-                        help="change nothing; exit 1 if a notebook's slide metadata differs from the rules")
+    parser.add_argument("--check", action="store_true", help="change nothing; exit 1 if a notebook's slide "
+                        "metadata differs from the rules or a heading does not open its cell")
     args = parser.parse_args(argv)
     paths = args.notebooks or lesson_notebooks()
     if not paths:
         parser.error(f"no notebooks given and none match {LESSONS}")
-    stale = 0
+    failed = 0
     for path in paths:
         notebook = json.loads(path.read_text(encoding="utf-8"))
+        found = [f"{line}: split the cell there, so that the heading starts a slide"
+                 for line in misplaced_headings(notebook)]
         if args.check:
-            found = differences(notebook)
-            if found:
-                stale += 1
-                print(f"{path}: slide metadata differs from tools/slides.py's rules:")
-                for line in found[:5]:
-                    print(f"  {line}")
-                if len(found) > 5:
-                    print(f"  ... and {len(found) - 5} more")
-            else:
-                print(f"{path}: ok ({summary(notebook)})")
-            continue
-        changed = apply(path)
-        print(f"{path}: {'updated' if changed else 'unchanged'} ({summary(with_slides(notebook))})")
-    if stale:
-        print(f"{stale} notebook(s) out of date: run  python tools/slides.py {' '.join(map(str, args.notebooks))}"
-              .rstrip())
+            found += differences(notebook)
+            done = "ok" if not found else "not ready"
+        else:
+            done = "updated" if apply(path) else "unchanged"
+            notebook = with_slides(notebook)
+        failed += bool(found)
+        print(f"{path}: {done} ({summary(notebook)})" + "".join(f"\n  {line}" for line in found[:8])
+              + (f"\n  ... and {len(found) - 8} more" if len(found) > 8 else ""))
+    if failed:
+        print(f"{failed} notebook(s) not ready: split the cells named, and run  python tools/slides.py")
         return 1
     return 0
 

@@ -122,6 +122,7 @@ export async function runChecks(opts, run, viewport, stage, checks, { failurePag
     run.mark('total');
   }
   if (beforeReport) beforeReport();
-  console.log(JSON.stringify({ ...result, timings: run.timings, screenshots: run.screenshots, details: run.details }));
-  process.exit(exitCode);
+  // process.exit() right after a write to a pipe can cut the line short (past 64 KB): exit once it is written.
+  const line = JSON.stringify({ ...result, timings: run.timings, screenshots: run.screenshots, details: run.details });
+  process.stdout.write(`${line}\n`, () => process.exit(exitCode));
 }

@@ -4,8 +4,8 @@ One JupyterLab server serves the whole test session (and a second one, started a
 starts it, the Chinese edition's check), from a temporary folder holding copies of notebooks/ and
 tests/browser/fixtures/ (running a notebook never touches the committed files). Each check starts a fresh
 Chromium with a fresh profile, which opens one notebook, runs all cells, checks the explorer widget and saves
-screenshots; then the check shuts that notebook's kernel down. ``present_slides`` opens a notebook as RISE slides
-(drive_slides.mjs) and checks that every slide fits the screen.
+screenshots; then the check shuts that notebook's kernel down. ``present_decks`` presents notebooks as RISE slides
+(drive_slides.mjs) and measures every slide.
 """
 
 from __future__ import annotations
@@ -37,8 +37,8 @@ KERNEL_NAME = "augment-course"
 KERNEL_DISPLAY_NAME = "Python 3 (augment course)"
 # Run All -> idle, for one notebook; the whole browser step should stay within a few minutes.
 RUN_TIMEOUT_S = int(os.environ.get("COURSE_BROWSER_TIMEOUT", "240"))
-# Open a notebook as slides and step through all of them (notebook 03: about a minute).
-SLIDES_TIMEOUT_S = int(os.environ.get("COURSE_SLIDES_TIMEOUT", "300"))
+# Present every lesson deck, English and Chinese, and measure every slide (about three minutes).
+SLIDES_TIMEOUT_S = int(os.environ.get("COURSE_SLIDES_TIMEOUT", "480"))
 
 
 
@@ -98,8 +98,8 @@ def fontconfig_without_chinese(folder: Path) -> Path | None:
 
 
 class LabCheckFailed(AssertionError):
-    """The notebook failed a check in the browser (stage: open, run-all, widget or slider; for slides: open,
-    present or fit)."""
+    """The notebook failed a check in the browser (stage: open, run-all, widget or slider; for slides: open or
+    present)."""
 
     def __init__(self, stage: str, message: str, report: dict):
         super().__init__(f"[{stage}] {message}\nscreenshots: {report.get('screenshots')}")
@@ -157,16 +157,21 @@ class LabServer:
                            slider=slider, runTimeoutMs=run_timeout_s * 1000, widgetTimeoutMs=widget_timeout_s * 1000,
                            changeTimeoutMs=change_timeout_s * 1000, codeCells=code_cells)
 
-    def present_slides(self, notebook: str, name: str, shots: Path, width: int = 1280, height: int = 720,
-                       timeout_s: int = SLIDES_TIMEOUT_S) -> dict:
-        """Open ``notebook`` in JupyterLab, present it with RISE ("Open as Reveal Slideshow") in a ``width`` x
-        ``height`` window, step through every slide and check that each one fits (drive_slides.mjs).
+    def present_decks(self, decks: list[dict], width: int = 1280, height: int = 720,
+                      timeout_s: int = SLIDES_TIMEOUT_S) -> dict:
+        """Present each of ``decks`` ({notebook, name, shots}: the notebook's path under the server root, the prefix
+        and folder of its screenshots) as RISE slides in one ``width`` x ``height`` window, the first one opened as a
+        teacher does, with "Open as Reveal Slideshow", and measure every slide of each (drive_slides.mjs).
 
-        Returns the driver's report (details: slides, steps, tallest, overflowing, ...). Raises LabCheckFailed
-        (stage 'open', 'present' or 'fit') when the slideshow fails a check, LabDriverError when the driver could
-        not run at all.
+        Returns the driver's report (details.decks: each deck's slides, measured). Raises LabCheckFailed (stage
+        'open' or 'present') when a deck cannot be presented, LabDriverError when the driver could not run at all.
         """
-        return self._drive(SLIDES_DRIVER, notebook, name, shots, timeout_s, width=width, height=height)
+        for deck in decks:
+            for old in Path(deck["shots"]).glob(f"{deck['name']}-*.png"):
+                old.unlink()
+        first = decks[0]
+        return self._drive(SLIDES_DRIVER, first["notebook"], "slides", Path(first["shots"]), timeout_s, decks=decks,
+                           width=width, height=height)
 
     def check_chinese(self, notebook: str, name: str, shots: Path, links: list[dict], menu_zh: list[str],
                       menu_en: list[str], no_cjk_fontconfig: Path | None = None, timeout_s: int = 180) -> dict:
