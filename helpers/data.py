@@ -234,28 +234,19 @@ def count_images(folder: str | Path) -> dict[str, dict[str, int]]:
 HOTDOG_CLASSES = ("not-hotdog", "hotdog")  # label 0, label 1: a model's output is P(hot dog)
 
 
-def labelled_images(folder: str | Path, class_names: tuple[str, ...] = HOTDOG_CLASSES,
-                    ) -> tuple[list[Path], np.ndarray, list[tuple[Path, str]]]:
-    """Readable images in ``folder/<class>/`` with their labels (the class's index in ``class_names``).
-
-    Returns ``(paths, labels, bad)``.  Files that TensorFlow could not decode are
-    left out and listed in ``bad`` as ``(path, reason)`` (see :func:`scan_images`),
-    so one corrupt photo is reported instead of crashing a training run.  Used in
-    notebook 03, section 2 (The data).
-    """
+def labelled_images(folder, class_names=HOTDOG_CLASSES):
+    """Notebook 03, section 2: (paths, labels, bad) for folder/<class>/; a label is the class's index."""
     folder = Path(folder)
     missing = [name for name in class_names if not (folder / name).is_dir()]
     if missing:
         raise ValueError(f"{folder} has no class folder(s) {missing}: expected {list(class_names)}")
-    ignored = sorted(p.name for p in folder.iterdir() if p.is_dir() and p.name not in class_names
-                     and not p.name.startswith("."))
-    if ignored:
-        warnings.warn(f"{folder}: folder(s) {ignored} are not among the classes {list(class_names)} and are left "
+    extra = sorted(p.name for p in folder.iterdir() if p.is_dir() and p.name not in class_names
+                   and not p.name.startswith("."))
+    if extra:
+        warnings.warn(f"{folder}: folder(s) {extra} are not among the classes {list(class_names)} and are left "
                       "out; pass class_names to use them", stacklevel=2)
-    paths_, labels, bad = [], [], []
+    paths, labels, bad = [], [], []
     for label, name in enumerate(class_names):
-        good, problems = scan_images(folder / name, decoder="tensorflow")
-        paths_ += good
-        labels += [label] * len(good)
-        bad += problems
-    return paths_, np.asarray(labels, dtype="int32"), bad
+        good, problems = scan_images(folder / name, decoder="tensorflow")  # decodes every file once
+        paths, labels, bad = paths + good, labels + [label] * len(good), bad + problems
+    return paths, np.asarray(labels, dtype="int32"), bad

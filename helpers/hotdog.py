@@ -32,7 +32,7 @@ def load_image(path, size):
 
 def augment_image(image, seed):
     """Notebook 03, section 4: a random left-right flip, then a random crop of 50-100 % of the area resized back."""
-    flip_seed, crop_seed = tf.unstack(tf.random.experimental.stateless_split(seed, num=2))
+    flip_seed, crop_seed = tf.unstack(tf.random.split(seed, 2))
     image = tf.image.stateless_random_flip_left_right(image, flip_seed)
     return random_resized_crop(image, crop_seed, size=image.shape[:2], area=(0.5, 1.0))
 

@@ -292,10 +292,7 @@ def unsupported(notebook: dict) -> list[Problem]:
 
 # ---- Known mismatches, waiting for a notebook fix (issue 18, point 12) ----------------------------------------
 # (notebook path under notebooks/, Markdown cell id, number as quoted). Empty this list as the notebooks are fixed.
-KNOWN_MISMATCHES: set[tuple[str, str, str]] = {
-    ("03_fine_tuning_hotdog.ipynb", "5f6092d8", "+152"),  # 255 - 103.939 = +151
-    ("zh/03_fine_tuning_hotdog.ipynb", "5f6092d8", "+152"),
-}
+KNOWN_MISMATCHES: set[tuple[str, str, str]] = set()
 
 
 def problems_of(path: Path) -> tuple[list[str], list[str]]:
