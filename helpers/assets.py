@@ -172,7 +172,7 @@ _ALL: tuple[Asset, ...] = (
           (_keras_weights("mobilenet_2_5_224_tf.h5", "mobilenet", "MobileNet", alpha=0.25),
            _keras_weights("mobilenet_2_5_224_tf_no_top.h5", "mobilenet", "MobileNet", alpha=0.25,
                           include_top=False))),
-    Asset("resnet50", "ResNet50 ImageNet weights, with and without the top (the syllabus's model)",
+    Asset("resnet50", "ResNet50 ImageNet weights, with and without the top (notebook 03, exercise 2)",
           "Apache-2.0", (NB_FT,), "keras",
           (File("models/resnet50_weights_tf_dim_ordering_tf_kernels.h5", "keras",
                 f"{KERAS_APPS}resnet/resnet50_weights_tf_dim_ordering_tf_kernels.h5",
