@@ -11,42 +11,13 @@
 //              Chinese lesson);
 //   [offline]  no request went to another host than the book's server.
 // Screenshots: <name>-1-lesson-en.png, -2-lesson-zh.png, -3-solution.png, -4-search.png. Prints one JSON line.
-import { CheckFailed, parseOptions, poller, runChecks, startRun } from './harness.mjs';
+import { CheckFailed, PUA, glyphReport, parseOptions, poller, runChecks, startRun } from './harness.mjs';
 
 const opts = parseOptions({ query: 'stateless_random_brightness', query_zh: '增广' });
 const run = startRun('drive_book', opts);
 const { details, log, mark, shot } = run;
 let stage = 'launch';
 const waitFor = poller(() => stage, 250);
-const PUA = ['\uE001', '\uE0FF', '\uF8FF'];
-
-// Runs in the page: draws each character on a canvas in `font` and compares it with U+E000, which no font has
-// (the .notdef box). The rule of drive_zh.mjs's glyphReport, for the book's pages.
-function glyphCheck({ chars, font, size }) {
-  const canvas = document.createElement('canvas');
-  canvas.width = Math.ceil(size * 3);
-  canvas.height = Math.ceil(size * 2);
-  const ctx = canvas.getContext('2d', { willReadFrequently: true });
-  const draw = (ch) => {
-    ctx.clearRect(0, 0, canvas.width, canvas.height);
-    ctx.font = font;
-    ctx.textBaseline = 'top';
-    ctx.fillText(ch, size * 0.5, size * 0.3);
-    return ctx.getImageData(0, 0, canvas.width, canvas.height).data;
-  };
-  const notdef = draw('\uE000');
-  return chars.map((ch) => {
-    const pixels = draw(ch);
-    let differ = 0;
-    let ink = 0;
-    for (let i = 3; i < pixels.length; i += 4) {
-      if (pixels[i] !== notdef[i]) differ += 1;
-      if (pixels[i]) ink += 1;
-    }
-    const width = ctx.measureText(ch).width / size;
-    return { char: ch, tofu: differ === 0 || ink === 0 || Math.abs(width - 1) > 0.15, width_em: Math.round(width * 100) / 100 };
-  });
-}
 
 async function heading(page) {
   return page.evaluate(() => {
@@ -133,8 +104,8 @@ await runChecks(opts, run, { width: 1280, height: 900 }, () => stage, async ({ p
   details.chinese = await heading(page);
   const han = [...new Set([...(details.chinese?.text ?? '')].filter((ch) => /\p{Script=Han}/u.test(ch)))];
   if (!han.length) throw new CheckFailed(stage, `the Chinese page's H1 has no Chinese characters: ${JSON.stringify(details.chinese)}`);
-  details.glyphs = await page.evaluate(glyphCheck, { chars: han, font: details.chinese.font, size: details.chinese.size });
-  details.pua = await page.evaluate(glyphCheck, { chars: PUA, font: details.chinese.font, size: details.chinese.size });
+  details.glyphs = (await page.evaluate(glyphReport, { chars: han, font: details.chinese.font, size: details.chinese.size })).glyphs;
+  details.pua = (await page.evaluate(glyphReport, { chars: PUA, font: details.chinese.font, size: details.chinese.size })).glyphs;
   if (!details.pua.every((g) => g.tofu)) throw new CheckFailed(stage, `the glyph check cannot see tofu: ${JSON.stringify(details.pua)}`);
   const tofu = details.glyphs.filter((g) => g.tofu);
   if (tofu.length) throw new CheckFailed(stage, `the Chinese H1 is drawn with tofu boxes: ${JSON.stringify(tofu)}`);

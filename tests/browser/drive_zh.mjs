@@ -31,7 +31,7 @@
 // 1: a check failed (stage 'open', 'menu', 'font' or 'link'); 2: the driver could not run.
 
 import { chromium } from 'playwright-core';
-import { CHROMIUM_FLAGS, CheckFailed, parseOptions, poller, runChecks, startRun } from './harness.mjs';
+import { CHROMIUM_FLAGS, CheckFailed, PUA, glyphReport, parseOptions, poller, runChecks, startRun } from './harness.mjs';
 
 const opts = parseOptions({
   workspace: `zh-${Date.now()}`, links: [], noCjkFontconfig: null,
@@ -43,47 +43,6 @@ let stage = 'launch';
 
 const PANEL = '.jp-NotebookPanel:not(.lm-mod-hidden)';
 const CURRENT_TAB = '#jp-main-dock-panel .lm-TabBar-tab.lm-mod-current';
-const PUA = ['\uE001', '\uE0FF', '\uF8FF', '\u{F0000}'];
-
-// Runs in the page (self-contained). For each character: drawn alone on a canvas in `font` (`size` px), compared
-// pixel by pixel with U+E000 drawn the same way (.notdef: no font has a glyph for it).
-function glyphReport({ chars, font, size }) {
-  const canvas = document.createElement('canvas');
-  canvas.width = Math.ceil(size * 3);
-  canvas.height = Math.ceil(size * 2);
-  const ctx = canvas.getContext('2d', { willReadFrequently: true });
-  const draw = (ch) => {
-    ctx.clearRect(0, 0, canvas.width, canvas.height);
-    ctx.font = font;
-    ctx.textBaseline = 'top';
-    ctx.fillStyle = '#000';
-    ctx.fillText(ch, size * 0.5, size * 0.3);
-    return ctx.getImageData(0, 0, canvas.width, canvas.height).data;
-  };
-  const notdef = draw('\uE000');
-  ctx.font = font;
-  const notdefWidth = ctx.measureText('\uE000').width / size;
-  const glyphs = chars.map((ch) => {
-    const pixels = draw(ch);
-    let differ = 0;
-    let ink = 0;
-    for (let i = 3; i < pixels.length; i += 4) {
-      if (pixels[i] !== notdef[i]) differ += 1;
-      if (pixels[i]) ink += 1;
-    }
-    const width = ctx.measureText(ch).width / size;
-    const why = [];
-    if (differ === 0) why.push('drawn exactly as the .notdef box of U+E000');
-    if (ink === 0) why.push('drawn with no ink');
-    if (Math.abs(width - 1) > 0.15) why.push(`advance ${width.toFixed(2)} em, not about 1 em`);
-    return {
-      char: ch, code: `U+${ch.codePointAt(0).toString(16).toUpperCase().padStart(4, '0')}`,
-      width_em: Math.round(width * 1000) / 1000, ink, differ_from_notdef: differ, tofu: why.length > 0, why: why.join('; '),
-    };
-  });
-  return { font, size, notdef_width_em: Math.round(notdefWidth * 1000) / 1000, glyphs };
-}
-
 const hanOf = (text) => [...new Set([...text].filter((ch) => /\p{Script=Han}/u.test(ch)))];
 const describe = (glyphs) => glyphs.map((g) => `${g.char} (${g.code}: ${g.why})`).join(', ');
 

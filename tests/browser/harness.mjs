@@ -1,4 +1,4 @@
-// What drive_lab.mjs, drive_slides.mjs and drive_zh.mjs share: reading the JSON options, the run's timings/log/screenshots,
+// What drive_lab.mjs, drive_slides.mjs, drive_zh.mjs and drive_book.mjs share: reading the JSON options, the run's timings/log/screenshots,
 // starting Debian's headless Chromium on a fresh profile folder (and removing it whatever happened), recording
 // the pages' console errors, and the run around each driver's checks that ends with the one JSON line it prints.
 
@@ -125,4 +125,46 @@ export async function runChecks(opts, run, viewport, stage, checks, { failurePag
   // process.exit() right after a write to a pipe can cut the line short (past 64 KB): exit once it is written.
   const line = JSON.stringify({ ...result, timings: run.timings, screenshots: run.screenshots, details: run.details });
   process.stdout.write(`${line}\n`, () => process.exit(exitCode));
+}
+
+// Private-use characters no font has a glyph for: the glyph check must call them tofu (its test of the test).
+export const PUA = ['\uE001', '\uE0FF', '\uF8FF', '\u{F0000}'];
+
+// Runs in the page (self-contained). For each character: drawn alone on a canvas in `font` (`size` px), compared
+// pixel by pixel with U+E000 drawn the same way (.notdef: no font has a glyph for it).
+export function glyphReport({ chars, font, size }) {
+  const canvas = document.createElement('canvas');
+  canvas.width = Math.ceil(size * 3);
+  canvas.height = Math.ceil(size * 2);
+  const ctx = canvas.getContext('2d', { willReadFrequently: true });
+  const draw = (ch) => {
+    ctx.clearRect(0, 0, canvas.width, canvas.height);
+    ctx.font = font;
+    ctx.textBaseline = 'top';
+    ctx.fillStyle = '#000';
+    ctx.fillText(ch, size * 0.5, size * 0.3);
+    return ctx.getImageData(0, 0, canvas.width, canvas.height).data;
+  };
+  const notdef = draw('\uE000');
+  ctx.font = font;
+  const notdefWidth = ctx.measureText('\uE000').width / size;
+  const glyphs = chars.map((ch) => {
+    const pixels = draw(ch);
+    let differ = 0;
+    let ink = 0;
+    for (let i = 3; i < pixels.length; i += 4) {
+      if (pixels[i] !== notdef[i]) differ += 1;
+      if (pixels[i]) ink += 1;
+    }
+    const width = ctx.measureText(ch).width / size;
+    const why = [];
+    if (differ === 0) why.push('drawn exactly as the .notdef box of U+E000');
+    if (ink === 0) why.push('drawn with no ink');
+    if (Math.abs(width - 1) > 0.15) why.push(`advance ${width.toFixed(2)} em, not about 1 em`);
+    return {
+      char: ch, code: `U+${ch.codePointAt(0).toString(16).toUpperCase().padStart(4, '0')}`,
+      width_em: Math.round(width * 1000) / 1000, ink, differ_from_notdef: differ, tofu: why.length > 0, why: why.join('; '),
+    };
+  });
+  return { font, size, notdef_width_em: Math.round(notdefWidth * 1000) / 1000, glyphs };
 }
