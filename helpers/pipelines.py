@@ -189,7 +189,8 @@ def repeated_folder(source: str | Path, copies: int, target: str | Path) -> int:
     if not photos:
         raise ValueError(f"{source} holds no <class>/*.jpg photos")
     for photo in photos:
-        (Path(target) / photo.parent.name).mkdir(parents=True, exist_ok=True)
+        folder, original = Path(target) / photo.parent.name, photo.resolve()
+        folder.mkdir(parents=True, exist_ok=True)
         for i in range(copies):
-            (Path(target) / photo.parent.name / f"{i:03d}_{photo.name}").symlink_to(photo.resolve())
+            (folder / f"{i:03d}_{photo.name}").symlink_to(original)
     return len(photos) * copies
