@@ -41,7 +41,9 @@ elif os.environ.get("STUB_SIGINT") and "jupyterlab" in args:
     import signal; signal.signal(signal.SIGINT, signal.SIG_DFL)  # die of the signal, as JupyterLab would
     os.killpg(os.getpgrp(), signal.SIGINT)  # what Ctrl-C in a terminal does: SIGINT to the whole foreground group
     import time; time.sleep(5)
-if args[:1] != ["-c"]:
+if args == ["tools/zh_edition.py", "to-run"]:
+    print(os.environ.get("STUB_TO_RUN", ""))  # the Chinese notebooks that need running, one per line
+elif args[:1] != ["-c"]:
     print("stub python at", sys.argv[1])  # a path with Chinese in it, as helpers.environment prints one
 fail = os.environ.get("STUB_FAIL")
 sys.exit(int(os.environ.get("STUB_FAIL_CODE", "1")) if fail and fail in args else 0)
@@ -328,7 +330,7 @@ def test_test_runs_the_three_suites_in_order_and_passes_extra_arguments_to_the_u
 @pytest.mark.parametrize("failing, ran, what", [
     ("tests", 1, "the unit tests"),
     ("--ignore=notebooks/zh", 2, "the notebooks"),
-    ("notebooks/zh/00_setup_check.ipynb", 3, "the Chinese edition's setup check"),
+    ("notebooks/zh/00_setup_check.ipynb", 3, "the Chinese edition"),
 ])
 def test_test_fails_when_any_step_fails(stubs, failing, ran, what):
     result = course_py(stubs, "test", STUB_FAIL=failing, STUB_FAIL_CODE="3")
@@ -344,15 +346,22 @@ def test_a_failing_setup_step_stops_everything(stubs):
 
 
 # ---------------------------------------------------------------- regenerate, browser-test, compat-test
-def test_regenerate_executes_lessons_then_solutions_then_rebuilds_the_chinese_edition(stubs):
+@pytest.mark.parametrize("to_run", [[], ["notebooks/zh/04_x.ipynb"]])
+def test_regenerate_executes_lessons_then_solutions_then_rebuilds_the_chinese_edition(stubs, to_run):
+    stubs.env["STUB_TO_RUN"] = "\n".join(to_run)
     result = course_py(stubs, "regenerate")
     assert result.returncode == 0, result.stderr
     run = [c["args"] for c in calls(stubs.log)][4:]
     executed = [args[-1] for args in run if args[:2] == ["-m", "nbconvert"]]
     lessons = sorted(p.name for p in (ROOT / "notebooks").glob("[0-9]*.ipynb"))
     assert executed[:len(lessons)] == [f"notebooks/{name}" for name in lessons]
-    assert all(nb.startswith("notebooks/solutions/") for nb in executed[len(lessons):])
-    assert run[len(executed)] == ["tools/zh_edition.py", "build"] and run[-1][:3] == ["-m", "pytest", "-q"]
+    english = [nb for nb in executed if not nb.startswith("notebooks/zh/")]
+    assert all(nb.startswith("notebooks/solutions/") for nb in english[len(lessons):])
+    build = ["tools/zh_edition.py", "build"]
+    assert run[len(english)] == build and run[-1][:3] == ["-m", "pytest", "-q"]
+    # then the Chinese notebooks with outputs of their own, if any, and a second build that takes those outputs
+    assert executed[len(english):] == to_run
+    assert run.count(build) == (2 if to_run else 1) and (not to_run or run[-2] == build)
 
 
 def test_browser_test_skips_in_one_line_where_there_is_no_bash(stubs, monkeypatch, capsys):

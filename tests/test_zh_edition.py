@@ -15,6 +15,7 @@ import re
 from pathlib import Path
 
 import pytest
+import zh_code  # tools/zh_code.py
 import zh_edition as zh  # tools/zh_edition.py (tools/ is on pytest's pythonpath, see pyproject.toml)
 
 from helpers.paths import PROJECT_ROOT
@@ -56,14 +57,25 @@ def test_the_chinese_notebook_is_built_from_current_translations(edition):
 
 
 @pytest.mark.parametrize("edition", EDITIONS, ids=IDS)
-def test_code_cells_and_their_outputs_are_the_english_ones(edition):
+def test_code_cells_are_the_english_code_and_outputs(edition):
+    """Same code as the English (tools/zh_code.py: comments and display strings may be Chinese); the English
+    outputs, except in cells that show Chinese text, whose outputs are the Chinese notebook's own run."""
     english, translated = load(edition.english), chinese(edition)
     assert [c["id"] for c in translated["cells"]] == [c["id"] for c in english["cells"]], "cells differ"
     for mine, theirs in zip(translated["cells"], english["cells"], strict=True):
-        if theirs["cell_type"] == "code":
-            # the slide types are recomputed for the Chinese text (tools/slides.py), all else is copied
-            assert without_slides(mine) == without_slides(theirs), (
-                f"code cell {theirs['id']} differs from the English notebook's")
+        if theirs["cell_type"] != "code":
+            continue
+        ours, yours = zh.cell_text(theirs), zh.cell_text(mine)
+        assert not zh_code.differences(ours, yours), f"code cell {theirs['id']}: {zh_code.differences(ours, yours)}"
+        if zh_code.displays_differ(ours, yours):
+            assert mine["metadata"].get(zh.OWN_OUTPUTS) == zh.own_outputs_key(yours, theirs), theirs["id"]
+            assert bool(mine["outputs"]) == bool(theirs["outputs"]), f"cell {theirs['id']} has no outputs yet"
+            mine, theirs = {**mine, "outputs": [], "execution_count": None}, {**theirs, "outputs": [],
+                                                                            "execution_count": None}
+            mine["metadata"] = {k: v for k, v in mine["metadata"].items() if k != zh.OWN_OUTPUTS}
+        # the slide types are recomputed for the Chinese text (tools/slides.py), all else is copied
+        assert without_slides({**mine, "source": []}) == without_slides({**theirs, "source": []}), (
+            f"code cell {theirs['id']}: its outputs or metadata differ from the English notebook's")
 
 
 def without_slides(cell: dict) -> dict:
@@ -353,3 +365,74 @@ def test_the_link_check_can_fail(tmp_path):
         "[无](solutions/01_x_solutions.ipynb#cell-id=nope) [丢](../README.md)")}
     problems = link_problems(lesson, {"cells": [cell]})
     assert len(problems) == 3 and "#cell-id=ID" in problems[0] and "no such cell" in problems[1], problems
+
+
+def code_entry(cell_id: str, english: str, chinese: str) -> str:
+    return f"<!-- code {cell_id} · en {zh.source_hash(english)} -->\n```python\n{chinese}\n```\n"
+
+
+def test_chinese_comments_keep_the_english_outputs(tiny_course):
+    edition, english, translation = tiny_course
+    translation.write_text(translation.read_text() + code_entry("flip", "print(0.5)", "print(0.5)  # 一半"))
+    assert zh.main(["build", "07"]) == 0 and zh.check_problems(edition) == []
+    cell = load(edition.chinese)["cells"][1]
+    assert zh.cell_text(cell) == "print(0.5)  # 一半" and cell["outputs"] == english["cells"][1]["outputs"]
+    assert not load(edition.chinese)["metadata"]["zh_edition"]["own_outputs"]
+
+
+def test_a_cell_that_prints_chinese_needs_a_run_of_its_own(tiny_course):
+    edition, english, translation = tiny_course
+    english["cells"][1]["source"] = ['print("half:", 0.5)']
+    edition.english.write_text(zh.dump(english))
+    translation.write_text(translation.read_text() + code_entry("flip", 'print("half:", 0.5)', 'print("一半：", 0.5)'))
+    assert zh.main(["build", "07"]) == 0
+    built = load(edition.chinese)
+    assert built["cells"][1]["outputs"] == [] and built["metadata"]["zh_edition"]["own_outputs"]
+    assert any("no outputs of their own yet" in p for p in zh.check_problems(edition))
+    assert zh.to_run() == [edition]
+    built["cells"][1]["outputs"] = [{"name": "stdout", "output_type": "stream", "text": ["一半： 0.5\n"]}]
+    edition.chinese.write_text(zh.dump(built))  # what running the Chinese notebook stores
+    assert zh.main(["build", "07"]) == 0 and zh.check_problems(edition) == [] and zh.to_run() == []
+    assert load(edition.chinese)["cells"][1]["outputs"][0]["text"] == ["一半： 0.5\n"], "the run's outputs are kept"
+    english["cells"][1]["outputs"][0]["text"] = ["half: 0.6\n"]  # the English output changed: run again
+    edition.english.write_text(zh.dump(english))
+    assert zh.main(["build", "07"]) == 0 and load(edition.chinese)["cells"][1]["outputs"] == []
+
+
+def test_a_chinese_code_cell_that_computes_something_else_is_refused(tiny_course):
+    edition, _, translation = tiny_course
+    before = translation.read_text()
+    translation.write_text(before + code_entry("flip", "print(0.5)", "print(0.9)  # 一半"))
+    assert any("'0.9' where the English cell has '0.5'" in p for p in zh.translation_problems(edition))
+    assert zh.main(["build", "07"]) == 1
+    translation.write_text(before + code_entry("flip", "print(0.4)", "print(0.5)  # 一半"))
+    assert any("code cell flip: stale" in p for p in zh.translation_problems(edition))
+    translation.write_text(before + code_entry("title", "x", "print(0.5)  # 一半"))
+    assert any("cell title is a Markdown cell" in p for p in zh.translation_problems(edition))
+
+
+@pytest.mark.parametrize("english, chinese", [
+    ('hint = "Not quite."\nprint("Fill in x." if x is None else hint)',
+     'hint = "不太对。"\nprint("请填写 x。" if x is None else hint)'),
+    ('ax.set(xlabel="epochs", title=f"fold {k}")', 'ax.set(xlabel="轮", title=f"第 {k} 折")'),
+    ('ax.plot(row, label="one fold" if k == 0 else None)', 'ax.plot(row, label="一折" if k == 0 else None)'),
+    ('show(images, titles=["a", f"{n:.1%} of it"])', 'show(images, titles=["甲", f"占 {n:.1%}"])'),
+    ('def f():\n    """Doc."""\n    return 1', 'def f():\n    """文档。"""\n    return 1'),
+    ('x = 1  # why', '# 原因\nx = 1'),
+])
+def test_comments_and_display_strings_may_differ(english, chinese):
+    assert zh_code.differences(english, chinese) == []
+
+
+@pytest.mark.parametrize("english, chinese, where", [
+    ('r = results["model alone"]', 'r = results["模型"]', "'\"模型\"'"),
+    ('print(f"fold {k}")', 'print(f"第 {k + 1} 折")', "{fields}"),
+    ('print(f"{n:.1%}")', 'print(f"{n:.2%}")', "{fields}"),
+    ('hint = "no"', 'hin = "不"', "'hin'"),
+    ('open("data.txt")', 'open("数据.txt")', "数据"),
+    ('plot({"no augmentation": h})', 'plot({"不增广": h})', "不增广"),
+    ('x = 1', 'x = 1\ny = 2', "the English cell has ''"),
+])
+def test_anything_else_that_differs_is_named(english, chinese, where):
+    problems = zh_code.differences(english, chinese)
+    assert len(problems) == 1 and where in problems[0], problems

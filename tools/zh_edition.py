@@ -41,14 +41,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import slides  # tools/slides.py, beside this file: sys.path[0] when run as a script, on pytest's pythonpath in tests
+import zh_code  # tools/zh_code.py, beside this file: what a Chinese code cell may change
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 ZH = NOTEBOOKS / "zh"
 TRANSLATIONS = ZH / "translations"
 
-HEADER = re.compile(r"^<!-- cell (?P<id>[A-Za-z0-9_-]+) · en (?P<hash>[0-9a-f]{12}) -->$")
-LOOKS_LIKE_HEADER = re.compile(r"^<!--\s*cell\b")
+HEADER = re.compile(r"^<!-- (?P<kind>cell|code) (?P<id>[A-Za-z0-9_-]+) · en (?P<hash>[0-9a-f]{12}) -->$")
+LOOKS_LIKE_HEADER = re.compile(r"^<!--\s*(?:cell|code)\b")
+FENCE = re.compile(r"\A```python\n(?P<code>.*)\n```\Z", re.S)
 CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 # Typesetting (see notebooks/zh/GLOSSARY.md): a Han character touching a Latin letter, a digit or a backtick.
 # Inline code, links' targets and HTML tags are left out before looking.
@@ -125,6 +127,13 @@ class Entry:
     english_hash: str
     text: str
     line: int
+    kind: str = "cell"  # "cell": a Markdown cell's translation; "code": a code cell's Chinese version
+
+    @property
+    def code(self) -> str | None:
+        """A code entry's code, without the ```python fence around it (None if the fence is missing)."""
+        match = FENCE.match(self.text)
+        return match["code"] if match else None
 
 
 def parse_translation(text: str, name: str = "translation") -> tuple[dict[str, Entry], list[str]]:
@@ -145,7 +154,7 @@ def parse_translation(text: str, name: str = "translation") -> tuple[dict[str, E
         match = HEADER.match(line)
         if match:
             close()
-            current, body = Entry(match["id"], match["hash"], "", number), []
+            current, body = Entry(match["id"], match["hash"], "", number, match["kind"]), []
         elif LOOKS_LIKE_HEADER.match(line):
             problems.append(f"{name}:{number}: malformed entry header {line!r}; "
                             "write it as <!-- cell ID · en HASH --> (HASH: 12 hex digits)")
@@ -289,8 +298,10 @@ def translation_problems(edition: Edition, english: dict | None = None) -> list[
     if not edition.translation.exists():
         return [f"{name} is missing: run `python tools/zh_edition.py todo {edition.stem}` to start it"]
     entries, problems = parse_translation(edition.translation.read_text(encoding="utf-8"), name)
-    markdown_ids = []
+    markdown_ids, code_cells = [], {}
     for cell in english["cells"]:
+        if cell["cell_type"] == "code":
+            code_cells[cell["id"]] = cell
         if cell["cell_type"] != "markdown":
             continue
         cell_id = cell["id"]
@@ -299,6 +310,8 @@ def translation_problems(edition: Edition, english: dict | None = None) -> list[
         first = cell_text(cell).split("\n", 1)[0][:60]
         if entry is None:
             problems.append(f"{name}: no translation of cell {cell_id} ({first!r})")
+        elif entry.kind != "cell":
+            problems.append(f"{name}:{entry.line}: cell {cell_id} is a Markdown cell: head its entry <!-- cell ...")
         elif entry.english_hash != source_hash(cell_text(cell)):
             problems.append(f"{name}:{entry.line}: cell {cell_id} ({first!r}) is stale: the English text changed "
                             f"(hash {source_hash(cell_text(cell))}, the entry has {entry.english_hash})")
@@ -311,10 +324,28 @@ def translation_problems(edition: Edition, english: dict | None = None) -> list[
                          for problem in punctuation_problems(entry.text)]
             problems += [f"{name}:{entry.line}: cell {cell_id}: {problem}" for problem in emphasis_problems(entry.text)]
     for cell_id, entry in entries.items():
-        if cell_id not in markdown_ids:
-            problems.append(f"{name}:{entry.line}: cell {cell_id} is not a Markdown cell of "
+        if entry.kind == "code" and cell_id in code_cells:
+            problems += [f"{name}:{entry.line}: code cell {cell_id}: {problem}"
+                         for problem in code_entry_problems(entry, code_cells[cell_id])]
+        elif cell_id not in markdown_ids:
+            what = "a code" if entry.kind == "code" else "a Markdown"
+            problems.append(f"{name}:{entry.line}: cell {cell_id} is not {what} cell of "
                             f"{edition.english.relative_to(ROOT).as_posix()} (removed? delete the entry)")
     return problems
+
+
+def code_entry_problems(entry: Entry, english_cell: dict) -> list[str]:
+    """What is wrong with a code cell's Chinese version (tools/zh_code.py: the same code, other words)."""
+    english = cell_text(english_cell)
+    if entry.english_hash != source_hash(english):
+        first = english.split("\n", 1)[0][:60]
+        return [f"stale: the English code changed ({first!r}; hash {source_hash(english)}, the entry has "
+                f"{entry.english_hash}); `tools/zh_edition.py todo` prints it"]
+    if entry.code is None:
+        return ["put the Chinese code between a ```python line and a ``` line"]
+    if not CJK.search(entry.code):
+        return ["has no Chinese in it (delete the entry to keep the English cell)"]
+    return zh_code.differences(english, entry.code)
 
 
 # ---- Building -------------------------------------------------------------------------------------------------
@@ -332,25 +363,65 @@ def as_source(text: str) -> list[str]:
     return text.splitlines(keepends=True)
 
 
-def build_notebook(edition: Edition, english: dict | None = None) -> dict:
-    """The Chinese notebook: the English one with every Markdown cell replaced by its translation."""
+OWN_OUTPUTS = "zh_outputs_of"  # cell metadata: a hash of what the Chinese cell's own outputs were made from
+
+
+def own_outputs_key(chinese_source: str, english_cell: dict) -> str:
+    """What a Chinese cell's own outputs depend on: its code and the English cell's outputs (a changed English
+    output means the Chinese one needs running again)."""
+    return source_hash(chinese_source + json.dumps(english_cell.get("outputs", []), sort_keys=True))
+
+
+def build_notebook(edition: Edition, english: dict | None = None, existing: dict | None = None) -> dict:
+    """The Chinese notebook: the English one with every Markdown cell replaced by its translation, and every code
+    cell that has a Chinese version replaced by it.
+
+    A code cell whose Chinese version shows other text (tools/zh_code.py) keeps the outputs of its own that the
+    last run of the Chinese notebook stored (``existing``, by default the notebook on disk), as long as its code
+    and the English cell's outputs are what they were; otherwise it is left without outputs, and
+    ``python course.py regenerate`` runs the Chinese notebook to make them. Every other cell is the English one.
+    """
     english = english or load(edition.english)
     problems = translation_problems(edition, english)
     if problems:
         raise ValueError("\n".join(problems))
+    if existing is None and edition.chinese.exists():
+        existing = load(edition.chinese)
+    stored = {cell.get("id"): cell for cell in (existing or {}).get("cells", [])}
     entries, _ = parse_translation(edition.translation.read_text(encoding="utf-8"))
     chinese = copy.deepcopy(english)
+    own_outputs = False
     for cell in chinese["cells"]:
+        entry = entries.get(cell["id"])
         if cell["cell_type"] == "markdown":
-            cell["source"] = as_source(entries[cell["id"]].text)
+            cell["source"] = as_source(entry.text)
+        elif entry is not None and cell["cell_type"] == "code":
+            english_source = cell_text(cell)
+            cell["source"] = as_source(entry.code)
+            if zh_code.displays_differ(english_source, entry.code):
+                own_outputs = True
+                key = own_outputs_key(entry.code, cell)
+                cell["metadata"][OWN_OUTPUTS] = key
+                old = stored.get(cell["id"], {})
+                fresh = old.get("metadata", {}).get(OWN_OUTPUTS) == key and cell_text(old) == entry.code
+                cell["outputs"] = old.get("outputs", []) if fresh else []
+                cell["execution_count"] = old.get("execution_count") if fresh else None
     chinese["metadata"]["zh_edition"] = {
         "built_from": os.path.relpath(edition.english, edition.chinese.parent).replace(os.sep, "/"),
         "translation": os.path.relpath(edition.translation, edition.chinese.parent).replace(os.sep, "/"),
-        "note": "由 tools/zh_edition.py 生成,不要直接编辑:请改翻译文件,再运行 python tools/zh_edition.py build",
+        "note": "由 tools/zh_edition.py 生成，不要直接编辑：请改翻译文件，再运行 python tools/zh_edition.py build",
+        "own_outputs": own_outputs,
     }
     if edition.is_lesson:
         chinese = slides.with_slides(chinese)
     return chinese
+
+
+def cells_to_run(chinese: dict, english: dict) -> list[str]:
+    """Ids of the Chinese cells with outputs of their own that lack them (the English cell has outputs)."""
+    english_outputs = {cell["id"]: cell.get("outputs") for cell in english["cells"]}
+    return [cell["id"] for cell in chinese["cells"] if OWN_OUTPUTS in cell.get("metadata", {})
+            and not cell.get("outputs") and english_outputs.get(cell["id"])]
 
 
 def check_problems(edition: Edition) -> list[str]:
@@ -363,6 +434,10 @@ def check_problems(edition: Edition) -> list[str]:
     if not edition.chinese.exists():
         return [f"{name} is missing: run `python tools/zh_edition.py build {edition.stem}`"]
     have = load(edition.chinese)
+    to_run = cells_to_run(want, load(edition.english))
+    if to_run:
+        return [f"{name}: code cell(s) {', '.join(to_run)} show Chinese text and have no outputs of their own yet: "
+                f"run `python course.py regenerate {name}`"]
     if have == want:
         return []
     found = []
@@ -381,33 +456,49 @@ def check_problems(edition: Edition) -> list[str]:
         f"rebuild it: python tools/zh_edition.py build {edition.stem}"]
 
 
-def todo(edition: Edition) -> str:
-    """The entries ``edition`` still needs, each with the English text to translate (and any old translation)."""
+def todo(edition: Edition, code: bool = False) -> str:
+    """The entries ``edition`` still needs, each with the English text to translate (and any old translation).
+
+    With ``code``, the code cells instead: every cell with a comment or a display string (tools/zh_code.py) that
+    has no current Chinese version, as an entry holding the English code, ready to translate.
+    """
     english = load(edition.english)
     entries: dict[str, Entry] = {}
     if edition.translation.exists():
         entries, _ = parse_translation(edition.translation.read_text(encoding="utf-8"))
     parts = []
     for cell in english["cells"]:
-        if cell["cell_type"] != "markdown":
-            continue
         text, old = cell_text(cell), entries.get(cell["id"])
         if old is not None and old.english_hash == source_hash(text) and CJK.search(old.text):
             continue
-        note = "" if old is None else f"\n<!-- the old translation, of an earlier English text:\n{old.text}\n-->"
-        parts.append(f"<!-- cell {cell['id']} · en {source_hash(text)} -->\n{text}{note}\n")
+        if cell["cell_type"] == "markdown" and not code:
+            note = "" if old is None else f"\n<!-- the old translation, of an earlier English text:\n{old.text}\n-->"
+            parts.append(f"<!-- cell {cell['id']} · en {source_hash(text)} -->\n{text}{note}\n")
+        elif cell["cell_type"] == "code" and code and (old is not None or zh_code.has_words(text)):
+            note = "" if old is None else f"\n<!-- the old Chinese version, of earlier English code:\n{old.text}\n-->"
+            parts.append(f"<!-- code {cell['id']} · en {source_hash(text)} -->\n```python\n{text}\n```{note}\n")
     return "\n".join(parts)
+
+
+def to_run() -> list[Edition]:
+    """The editions whose Chinese notebook has cells that must run to get outputs of their own."""
+    return [edition for edition in editions() if edition.chinese.exists()
+            and cells_to_run(load(edition.chinese), load(edition.english))]
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("command", choices=["build", "check", "todo", "tidy"])
+    parser.add_argument("command", choices=["build", "check", "todo", "todo-code", "tidy", "to-run"])
     parser.add_argument("names", nargs="*", help="01, 01_solutions, a stem or a path (default: every notebook)")
     args = parser.parse_args(argv)
     chosen = select(args.names)
-    if args.command == "todo":
+    if args.command in ("todo", "todo-code"):
         for edition in chosen:
-            sys.stdout.write(todo(edition))
+            sys.stdout.write(todo(edition, code=args.command == "todo-code"))
+        return 0
+    if args.command == "to-run":  # for course.py regenerate: the Chinese notebooks to execute, one per line
+        for edition in to_run():
+            print(edition.chinese.relative_to(ROOT).as_posix())
         return 0
     if args.command == "tidy":
         for edition in chosen:
