@@ -78,6 +78,26 @@ def test_code_cells_are_the_english_code_and_outputs(edition):
             f"code cell {theirs['id']}: its outputs or metadata differ from the English notebook's")
 
 
+def noisy_outputs(notebook: dict) -> list[str]:
+    """Cells with outputs of their own that hold an error or anything on stderr (a warning, a missing glyph)."""
+    return [f"cell {cell['id']}: {output.get('ename') or ''.join(output.get('text', ''))[:120]!r}"
+            for cell in notebook["cells"] if zh.OWN_OUTPUTS in cell.get("metadata", {})
+            for output in cell.get("outputs", [])
+            if output["output_type"] == "error" or output.get("name") == "stderr"]
+
+
+@pytest.mark.parametrize("edition", EDITIONS, ids=IDS)
+def test_the_chinese_run_is_clean(edition):
+    assert not noisy_outputs(chinese(edition)), noisy_outputs(chinese(edition))
+
+
+def test_a_noisy_chinese_run_is_reported():
+    cell = {"id": "c", "metadata": {zh.OWN_OUTPUTS: "x"}, "outputs": [
+        {"output_type": "stream", "name": "stderr", "text": "UserWarning: Glyph 36718 missing from font(s)"}]}
+    assert "Glyph" in noisy_outputs({"cells": [cell]})[0]
+    assert not noisy_outputs({"cells": [{**cell, "metadata": {}}]}), "English outputs are the English tests' job"
+
+
 def without_slides(cell: dict) -> dict:
     metadata = {key: value for key, value in cell.get("metadata", {}).items() if key != "slideshow"}
     return {**cell, "metadata": metadata}
