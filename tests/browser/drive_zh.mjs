@@ -5,7 +5,8 @@
 // Options (JSON): base (server URL, no trailing slash; a server started with the Chinese app settings), token,
 // notebook (a Chinese notebook, path under the server root), workspace, shots, name (screenshot prefix),
 // chromium, menuZh (menu labels that must be shown), menuEn (English labels that must not be), links (see
-// below), noCjkFontconfig (optional: a fontconfig file that offers no Chinese font, for the test of the test).
+// below), noCjkFontconfig (optional: a fontconfig file that offers no Chinese font, for the test of the test),
+// figure (optional: {cell, sha256}, see below).
 //
 // Steps:
 //  menu   the main menu bar's labels, read from the DOM, are Chinese: every label of menuZh is there, none of menuEn.
@@ -18,6 +19,11 @@
 //         same heading and font (details.no_cjk_font: the caller checks that the check would fail there).
 //         details.platform_fonts: the fonts Chromium used for the heading (DevTools CSS.getPlatformFontsForNode).
 //  shot   <name>-1-notebook.png: the Chinese menus and the Chinese notebook.
+//  figure with opts.figure: scroll the notebook until cell number `cell` (0-based; a code cell that draws a figure
+//         with Chinese text) is rendered, and check that its output image is loaded (naturalWidth > 0) and is the
+//         stored figure: the SHA-256 of the image's base64 text equals `sha256` (whether that figure has tofu is
+//         checked where it is drawn: nbval runs the Chinese notebook, and a missing glyph warns on stderr).
+//         Screenshot <name>-3-figure.png.
 //  link   for each link {lesson, href, target, cell, heading, expect}: open `lesson` (unless it is the notebook on
 //         screen), click the <a> written as `href` (JupyterLab renders it as /files/<target>?...#cell-id=...: the
 //         path and fragment are compared), fail if it opens a browser tab instead, wait until `target` (a notebook path) is the current tab and
@@ -180,6 +186,34 @@ await runChecks(opts, run, { width: 1280, height: 900 }, () => stage, async (bro
 
   stage = 'shot';
   await shot(page, '1-notebook');
+
+  if (opts.figure) {
+    stage = 'figure';
+    const seen = await waitFor(page, `cell ${opts.figure.cell}'s figure`, 60000, async () => page.evaluate(
+      async ({ panelSel, index }) => {
+        const outer = document.querySelector(`${panelSel} .jp-WindowedPanel-outer`);
+        const cell = document.querySelector(`${panelSel} .jp-Cell[data-windowed-list-index="${index}"]`);
+        const img = cell?.querySelector('.jp-OutputArea-output img');
+        if (!img) {
+          if (outer) outer.scrollTop += outer.clientHeight * 0.8; // the notebook renders the cells in view only
+          return { done: false, why: `cell ${index} ${cell ? 'has no image yet' : 'is not rendered yet'}` };
+        }
+        img.scrollIntoView({ block: 'center' });
+        if (!img.complete || !img.naturalWidth) return { done: false, why: 'the image is still loading' };
+        const base64 = img.src.replace(/^data:image\/png;base64,/, '');
+        const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(base64));
+        const sha256 = [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+        return { done: true, width: img.naturalWidth, height: img.naturalHeight, sha256 };
+      }, { panelSel: PANEL, index: opts.figure.cell }));
+    details.figure = { width: seen.width, height: seen.height, sha256: seen.sha256 };
+    log(`cell ${opts.figure.cell}: a ${seen.width}x${seen.height} figure, sha256 ${seen.sha256.slice(0, 12)}`);
+    if (seen.sha256 !== opts.figure.sha256) {
+      throw new CheckFailed(stage, `cell ${opts.figure.cell} shows another image than the stored figure ` +
+        `(sha256 ${seen.sha256.slice(0, 12)}, stored ${opts.figure.sha256.slice(0, 12)})`);
+    }
+    await page.waitForTimeout(500);
+    await shot(page, '3-figure');
+  }
 
   stage = 'link';
   details.links = [];

@@ -174,15 +174,17 @@ class LabServer:
                            width=width, height=height)
 
     def check_chinese(self, notebook: str, name: str, shots: Path, links: list[dict], menu_zh: list[str],
-                      menu_en: list[str], no_cjk_fontconfig: Path | None = None, timeout_s: int = 180) -> dict:
+                      menu_en: list[str], no_cjk_fontconfig: Path | None = None, figure: dict | None = None,
+                      timeout_s: int = 180) -> dict:
         """Open the Chinese ``notebook`` (this server must show JupyterLab in Chinese), check that the main menu is
         Chinese (every label of ``menu_zh`` shown, none of ``menu_en``) and that the notebook's H1 is drawn with
         Chinese glyphs, not tofu, screenshot it, then follow ``links`` (dicts: lesson, href, target, cell, heading,
-        expect) and check each opens its target scrolled to that cell (drive_zh.mjs). Returns the driver's report.
-        Raises LabCheckFailed (stage 'open', 'menu', 'font' or 'link') when a check fails, LabDriverError when the
-        driver could not run at all."""
+        expect) and check each opens its target scrolled to that cell (drive_zh.mjs). With ``figure`` ({cell,
+        sha256}), also scroll to that cell and check that it shows the stored figure. Returns the driver's report.
+        Raises LabCheckFailed (stage 'open', 'menu', 'font', 'figure' or 'link') when a check fails, LabDriverError
+        when the driver could not run at all."""
         return self._drive(ZH_DRIVER, notebook, name, shots, timeout_s, links=links, menuZh=menu_zh, menuEn=menu_en,
-                           noCjkFontconfig=str(no_cjk_fontconfig) if no_cjk_fontconfig else None)
+                           noCjkFontconfig=str(no_cjk_fontconfig) if no_cjk_fontconfig else None, figure=figure)
 
     def _drive(self, script: Path, notebook: str, name: str, shots: Path, timeout_s: int, **extra) -> dict:
         """Run one browser driver script on ``notebook`` (the options every driver takes, plus ``extra``), with

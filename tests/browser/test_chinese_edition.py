@@ -12,6 +12,10 @@ is started with the --LabApp.app_settings_dir that course.py gives JupyterLab fo
   function calls private-use characters tofu, and (where this machine has a font without Chinese) a Chromium that
   sees only that font draws the heading's characters as tofu;
 - screenshots/zh_lab-1-notebook.png shows the Chinese interface and notebook;
+- the notebook's first figure with Chinese text (a code cell with outputs of its own, tools/zh_edition.py) is
+  shown, and is the stored figure (the SHA-256 of its base64 text); screenshots/zh_lab-3-figure.png shows it.
+  That the figure has no tofu is checked where it is drawn: nbval runs the Chinese notebook, and a missing glyph
+  is a warning on stderr, which its stored outputs may not hold (tests/test_zh_edition.py);
 - a link ``solutions/<stem>_solutions.ipynb#cell-id=<id>`` (how the Chinese lessons link each exercise to its
   worked solution) opens the solutions notebook scrolled to that cell: in the fixture pair
   fixtures/zh_links/ (``## 练习 1`` far down, so this does not depend on the translations), and, once a real
@@ -25,11 +29,13 @@ fail at the menu, naming the English labels.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from pathlib import Path
 
 import pytest
+import zh_edition as zh  # tools/zh_edition.py (tools/ is on pytest's pythonpath)
 
 from helpers.paths import PROJECT_ROOT
 
@@ -56,6 +62,18 @@ def chinese_notebook() -> str:
         pytest.fail(f"notebooks/zh/ has no Chinese notebook (none of {PREFERRED}, no NN_*.ipynb): build them with "
                     "tools/zh_edition.py build", pytrace=False)
     return f"notebooks/zh/{lessons[0].name}"
+
+
+def chinese_figure(notebook: str) -> dict | None:
+    """{cell, sha256} of the first cell of ``notebook`` that draws a figure with Chinese text, or None."""
+    cells = json.loads((PROJECT_ROOT / notebook).read_text(encoding="utf-8"))["cells"]
+    for index, cell in enumerate(cells):
+        png = next((o["data"]["image/png"] for o in cell.get("outputs", []) if "image/png" in o.get("data", {})), None)
+        if png and zh.OWN_OUTPUTS in cell.get("metadata", {}) and re.search(r"[\u4e00-\u9fff]", "".join(
+                cell["source"])):
+            text = "".join(png) if isinstance(png, list) else png
+            return {"cell": index, "sha256": hashlib.sha256(text.replace("\n", "").encode()).hexdigest()}
+    return None
 
 
 def markdown(path: Path) -> str:
@@ -106,8 +124,10 @@ def test_chinese_edition_in_jupyterlab(lab_zh, screenshots, tmp_path):
     real = real_lesson_links(notebook)
     links = real + fixture_links(lab_zh)
     no_cjk = fontconfig_without_chinese(tmp_path / "no-cjk-fonts")
+    figure = chinese_figure(notebook)
+    assert figure, f"{notebook} has no figure with Chinese text (a cell with outputs of its own that draws one)"
     report = lab_zh.check_chinese(notebook, name="zh_lab", shots=screenshots, links=links, menu_zh=MENU_ZH,
-                                  menu_en=MENU_EN, no_cjk_fontconfig=no_cjk)
+                                  menu_en=MENU_EN, no_cjk_fontconfig=no_cjk, figure=figure)
     details = report["details"]
 
     # 1. The interface is Chinese (the driver checked it; say what it saw).
@@ -133,6 +153,9 @@ def test_chinese_edition_in_jupyterlab(lab_zh, screenshots, tmp_path):
     assert control["failure"] and re.search("did not scroll|not rendered", control["failure"]), control
     assert any(p.endswith("zh_lab-1-notebook.png") for p in report["screenshots"])
     assert any(p.endswith("zh_lab-2-solution.png") for p in report["screenshots"])
+    # 4. The figure with Chinese text is shown, and it is the stored one (the driver compared the hashes).
+    assert details["figure"]["sha256"] == figure["sha256"] and details["figure"]["width"] > 0, details["figure"]
+    assert any(p.endswith("zh_lab-3-figure.png") for p in report["screenshots"])
 
     widths = sorted({g["width_em"] for g in glyphs})
     tofu_without = ("not tried" if no_cjk is None
