@@ -451,6 +451,8 @@ def test_comments_and_display_strings_may_differ(english, chinese):
     ('hint = "no"', 'hin = "不"', "'hin'"),
     ('open("data.txt")', 'open("数据.txt")', "数据"),
     ('plot({"no augmentation": h})', 'plot({"不增广": h})', "不增广"),
+    ('print("found:", "photo.gif" in names)', 'print("找到：", "照片.gif" in names)', "照片.gif"),
+    ('print("{} photos".format(n))', 'print("{} 张照片".format(n))', "张照片"),
     ('x = 1', 'x = 1\ny = 2', "the English cell has ''"),
 ])
 def test_anything_else_that_differs_is_named(english, chinese, where):

@@ -10,7 +10,8 @@ the English cell only in
   - the value of a display keyword (``title=``, ``suptitle=``, ``xlabel=``, ``ylabel=``, ``label=``, ``titles=``),
   - the value assigned to a display name (``hint = "..."``),
   - a statement of its own (a docstring),
-  directly or inside a list, tuple or conditional expression there, but not inside a subscript or another call.
+  directly or inside a list, tuple or conditional expression there, but not inside a subscript or another call,
+  and only as a whole value (not an operand: in ``print("x", "a.gif" in names)`` the second string is code).
   An f-string's replacement fields (``{x:.2f}``) are code: they must be the English ones, in the same order.
 
 :func:`differences` compares the two cells token by token (``tokenize``) under that rule and names every other
@@ -96,12 +97,22 @@ def _fields(literal: str) -> tuple[str, ...]:
     return tuple(ast.dump(value) for value in node.values if isinstance(value, ast.FormattedValue))
 
 
+STATEMENT_EDGE = (tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT, tokenize.ENDMARKER)
+# A display string is a whole value: what comes right before and after it may only delimit it, so that an operand
+# such as "photo.gif" in print("found:", "photo.gif" in names) stays code.
+WHOLE_BEFORE = frozenset({"(", "[", ",", "=", "else"})
+WHOLE_AFTER = frozenset({")", "]", ",", "if", "else", "%"})
+
+
 def _is_display(tokens: list[tokenize.TokenInfo], index: int) -> bool:
     """Whether the string at ``index`` sits where the rule above allows other words."""
     before = tokens[index - 1] if index else None
     after = tokens[index + 1] if index + 1 < len(tokens) else None
-    if (before is None or before.type in (tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT)) and (
-            after is None or after.type in (tokenize.NEWLINE, tokenize.ENDMARKER)):
+    if tokens[index].type == tokenize.STRING and not (
+            (before is None or before.type in STATEMENT_EDGE or before.string in WHOLE_BEFORE)
+            and (after is None or after.type in STATEMENT_EDGE or after.string in WHOLE_AFTER)):
+        return False
+    if (before is None or before.type in STATEMENT_EDGE) and (after is None or after.type in STATEMENT_EDGE):
         return True  # a docstring, or a string statement
     # Walk back to the start of the argument, list item or statement the string belongs to.
     level, position = 0, index - 1
