@@ -439,6 +439,8 @@ def test_a_chinese_code_cell_that_computes_something_else_is_refused(tiny_course
     ('show(images, titles=["a", f"{n:.1%} of it"])', 'show(images, titles=["甲", f"占 {n:.1%}"])'),
     ('def f():\n    """Doc."""\n    return 1', 'def f():\n    """文档。"""\n    return 1'),
     ('x = 1  # why', '# 原因\nx = 1'),
+    ('show(titles=[f"seed {i}" for i in range(4)])', 'show(titles=[f"种子 {i}" for i in range(4)])'),
+    ('print(f"{name} epochs: " + ", ".join(x))', 'print(f"{name} 各轮：" + ", ".join(x))'),
 ])
 def test_comments_and_display_strings_may_differ(english, chinese):
     assert zh_code.differences(english, chinese) == []
@@ -453,6 +455,7 @@ def test_comments_and_display_strings_may_differ(english, chinese):
     ('plot({"no augmentation": h})', 'plot({"不增广": h})', "不增广"),
     ('print("found:", "photo.gif" in names)', 'print("找到：", "照片.gif" in names)', "照片.gif"),
     ('print("{} photos".format(n))', 'print("{} 张照片".format(n))', "张照片"),
+    ('print("x", "photo" + ext in names)', 'print("x", "照片" + ext in names)', "照片"),
     ('x = 1', 'x = 1\ny = 2', "the English cell has ''"),
 ])
 def test_anything_else_that_differs_is_named(english, chinese, where):

@@ -100,8 +100,25 @@ def _fields(literal: str) -> tuple[str, ...]:
 STATEMENT_EDGE = (tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT, tokenize.ENDMARKER)
 # A display string is a whole value: what comes right before and after it may only delimit it, so that an operand
 # such as "photo.gif" in print("found:", "photo.gif" in names) stays code.
-WHOLE_BEFORE = frozenset({"(", "[", ",", "=", "else"})
-WHOLE_AFTER = frozenset({")", "]", ",", "if", "else", "%"})
+WHOLE_BEFORE = frozenset({"(", "[", ",", "=", "else", "+"})
+WHOLE_AFTER = frozenset({")", "]", ",", "if", "else", "for", "%", "+"})
+COMPARISONS = frozenset({"in", "not", "is", "==", "!=", "<", ">", "<=", ">=", "and", "or"})
+VALUE_END = frozenset({")", "]", "}", ",", "if", "else", "for"})
+
+
+def _compared(tokens: list[tokenize.TokenInfo], index: int) -> bool:
+    """Whether the value the string belongs to is compared or tested ("a" + b in names), not shown."""
+    level = 0
+    for token in tokens[index + 1:]:
+        if token.type in STATEMENT_EDGE or (level == 0 and token.string in VALUE_END):
+            return False
+        if token.string in "([{":
+            level += 1
+        elif token.string in ")]}":
+            level -= 1
+        elif level == 0 and token.string in COMPARISONS:
+            return True
+    return False
 
 
 def _is_display(tokens: list[tokenize.TokenInfo], index: int) -> bool:
@@ -110,7 +127,8 @@ def _is_display(tokens: list[tokenize.TokenInfo], index: int) -> bool:
     after = tokens[index + 1] if index + 1 < len(tokens) else None
     if tokens[index].type == tokenize.STRING and not (
             (before is None or before.type in STATEMENT_EDGE or before.string in WHOLE_BEFORE)
-            and (after is None or after.type in STATEMENT_EDGE or after.string in WHOLE_AFTER)):
+            and (after is None or after.type in STATEMENT_EDGE or after.string in WHOLE_AFTER)
+            and not _compared(tokens, index)):
         return False
     if (before is None or before.type in STATEMENT_EDGE) and (after is None or after.type in STATEMENT_EDGE):
         return True  # a docstring, or a string statement
