@@ -91,6 +91,7 @@ def prose(markdown: str) -> str:
     text = re.sub(r"([+−±]?\d+(?:\.\d+)?)\s*左右", r"about \1", text)  # ... and "100 or so"
     for chinese, unit in (("毫秒", " ms"), ("秒", " s"), ("倍", "×")):
         text = re.sub(rf"(\d)\s*{chinese}", rf"\1{unit}", text)
+    text = re.sub(r"(\d)%(?=–\d+(?:\.\d+)?%)", r"\1", text)  # Chinese "10%–100%" is English "10-100%"
     text = HAN.sub(" ", text)  # "准确率0.600": a Han character is a word character for the regexes
     return SIZE.sub(" ", text)
 

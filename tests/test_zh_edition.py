@@ -17,12 +17,13 @@ from pathlib import Path
 import pytest
 import zh_code  # tools/zh_code.py
 import zh_edition as zh  # tools/zh_edition.py (tools/ is on pytest's pythonpath, see pyproject.toml)
+import zh_rules  # tools/zh_rules.py: the rules for Chinese text
 
 from helpers.paths import PROJECT_ROOT
 
 EDITIONS = zh.editions()
 IDS = [edition.stem for edition in EDITIONS]
-GLOSSARY = PROJECT_ROOT / "notebooks" / "zh" / "GLOSSARY.md"
+GLOSSARY = zh_rules.GLOSSARY
 LINK = re.compile(r"\]\(([^)\s]+)\)")
 HAN = re.compile(r"[\u4e00-\u9fff]")
 ENGLISH_WORD = re.compile(r"\b[A-Za-z]{3,}\b")
@@ -116,7 +117,7 @@ def test_every_markdown_cell_is_in_chinese(edition):
     """Prose (code spans, links and HTML left out) has more Han characters than English words in every cell."""
     problems = []
     for cell in markdown_cells(chinese(edition)):
-        prose = zh.NOT_PROSE.sub(" ", zh.cell_text(cell))
+        prose = zh_rules.mask(zh.cell_text(cell))
         han, words = len(HAN.findall(prose)), len(ENGLISH_WORD.findall(prose))
         if han < words:
             problems.append(f"cell {cell['id']}: {han} Han characters, {words} English words")
@@ -203,82 +204,127 @@ def test_each_exercise_links_to_its_chinese_solution(edition):
 
 # ---- One glossary, used consistently --------------------------------------------------------------------------
 
-def glossary_rows() -> list[dict[str, list[str] | str]]:
-    """The glossary's term rows: English, preferred terms, synonyms and terms not to use."""
-    rows = []
-    for line in GLOSSARY.read_text(encoding="utf-8").splitlines():
-        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
-        if not line.startswith("|") or len(cells) != 5 or cells[0] in ("English", "---"):
-            continue
-        terms = lambda text: [t.strip() for t in re.split(r"[、,，]", text) if t.strip()]  # noqa: E731
-        rows.append({"english": cells[0], "preferred": terms(re.sub(r"[(（].*?[)）]", "", cells[1])),
-                     "synonyms": terms(cells[2]), "avoid": terms(cells[3])})
-    return rows
-
-
-def term_problems(text: str, rows: list[dict]) -> list[str]:
-    """Paragraphs that use a term the glossary avoids, or a synonym without the preferred term beside it."""
-    problems = []
-    for paragraph in re.split(r"\n\s*\n", text):
-        for row in rows:
-            for term in row["avoid"]:
-                if term in paragraph:
-                    problems.append(f"'{term}' (the glossary says {'/'.join(row['preferred'])}): "
-                                    f"{paragraph.strip()[:70]!r}")
-            for term in row["synonyms"]:
-                if term in paragraph and not any(p in paragraph for p in row["preferred"]):
-                    problems.append(f"'{term}' without the preferred '{row['preferred'][0]}' in the same paragraph: "
-                                    f"{paragraph.strip()[:70]!r}")
-    return problems
-
-
 def chinese_texts() -> dict[str, str]:
-    """Every Chinese text of the course but the glossary: translations, and the Chinese parts of README/TEACHING."""
+    """Every Chinese text of the course: the notebooks' Markdown cells (translations), the Chinese comments and
+    strings of their code cells, the Chinese parts of README/TEACHING and the glossary's prose."""
     texts = {e.translation.name: e.translation.read_text(encoding="utf-8")
              for e in EDITIONS if e.translation.exists()}
-    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
-    texts["README.md (中文)"] = re.split(r"^## 快速开始（中文）$", readme, maxsplit=1, flags=re.M)[-1].split(
-        "## For contributors", 1)[0]
-    teaching = (PROJECT_ROOT / "TEACHING.md").read_text(encoding="utf-8")
-    texts["TEACHING.md (中文)"] = re.split(r"^## 教师指南（中文）$", teaching, maxsplit=1, flags=re.M)[-1]
+    for e in EDITIONS:
+        if e.chinese.exists():
+            texts[f"{e.chinese.name} (代码)"] = "\n".join(
+                zh_rules.code_prose(zh.cell_text(c)) for c in load(e.chinese)["cells"] if c["cell_type"] == "code")
+    texts.update(guides_in_chinese())
+    texts["GLOSSARY.md"] = zh_rules.glossary_prose()
     for e in EDITIONS:  # Chinese words left in the English notebooks (e.g. headings' glosses)
         texts[e.english.name] = "\n\n".join(zh.cell_text(c) for c in markdown_cells(load(e.english)))
     return texts
 
 
+def guides_in_chinese() -> dict[str, str]:
+    """The Chinese parts of README.md and TEACHING.md."""
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    teaching = (PROJECT_ROOT / "TEACHING.md").read_text(encoding="utf-8")
+    return {"README.md (中文)": re.split(r"^## 快速开始（中文）$", readme, maxsplit=1, flags=re.M)[-1].split(
+                "## For contributors", 1)[0],
+            "TEACHING.md (中文)": re.split(r"^## 教师指南（中文）$", teaching, maxsplit=1, flags=re.M)[-1]}
+
+
 def test_the_glossary_names_the_courses_terms():
-    rows = glossary_rows()
-    preferred = {term for row in rows for term in row["preferred"]}
-    for term in ("图像增广", "讲义", "微调", "迁移学习", "特征提取", "冻结", "批量归一化", "零样本", "预取"):
+    rows = zh_rules.glossary()
+    preferred = {term for row in rows for term in row.preferred}
+    for term in ("图像增广", "讲义", "微调", "迁移学习", "特征提取", "冻结", "批量归一化", "零样本", "预取", "算子",
+                 "调整尺寸", "缩放", "像素值重缩放", "轮"):
         assert term in preferred, f"the glossary has no row preferring {term}"
-    image_augmentation = next(row for row in rows if row["english"] == "image augmentation")
-    assert image_augmentation["synonyms"] == ["图像增强"]
-    assert "教材" in next(row for row in rows if "讲义" in row["preferred"])["avoid"]
+    image_augmentation = next(row for row in rows if row.english == "image augmentation")
+    assert image_augmentation.synonyms == ("图像增强",)
+    assert "教材" in [term for term, _ in next(row for row in rows if "讲义" in row.preferred).avoid]
+
+
+def test_the_glossary_names_d2l_zhs_terms_where_they_differ():
+    notes = {row.english: row.note for row in zh_rules.glossary()}
+    for english, d2l in (("batch normalization", "批量规范化"), ("epoch", "迭代周期"), ("accuracy", "精度"),
+                         ("pooling", "汇聚"), ("dropout", "暂退法")):
+        assert "d2l-zh" in notes[english] and d2l in notes[english], f"{english}: {notes[english]!r}"
 
 
 @pytest.mark.parametrize("name", sorted(chinese_texts()))
 def test_chinese_texts_use_the_glossarys_terms(name):
-    problems = term_problems(chinese_texts()[name], glossary_rows())
+    problems = zh_rules.term_problems(chinese_texts()[name], zh_rules.glossary())
     assert not problems, f"{name}: " + "; ".join(problems)
 
 
-@pytest.mark.parametrize("name", ["README.md (中文)", "TEACHING.md (中文)"])
+@pytest.mark.parametrize("name", ["README.md (中文)", "TEACHING.md (中文)", "GLOSSARY.md"])
 def test_chinese_prose_outside_the_notebooks_is_typeset_too(name):
-    problems = zh.punctuation_problems(chinese_texts()[name])
-    assert not problems, f"{name}: " + "; ".join(problems[:5]) + f" ({len(problems)} in all)"
+    text = GLOSSARY.read_text(encoding="utf-8") if name == "GLOSSARY.md" else guides_in_chinese()[name]
+    problems = zh_rules.typesetting_problems(text)
+    assert not problems, f"{name}: " + "; ".join(problems[:8]) + f" ({len(problems)} in all)"
 
 
-def test_the_glossary_is_typeset_as_it_asks():
-    problems = zh.punctuation_problems(GLOSSARY.read_text(encoding="utf-8"))
-    assert not problems, "; ".join(problems[:5]) + f" ({len(problems)} in all)"
+def test_the_note_the_build_writes_is_typeset_too():
+    assert not zh_rules.typesetting_problems(zh.GENERATED_NOTE)
+
+
+EPOCH_TEXTS = {**{e.chinese.name: e for e in EDITIONS if e.is_lesson}, **dict.fromkeys(guides_in_chinese())}
+
+
+@pytest.mark.parametrize("name", sorted(EPOCH_TEXTS))
+def test_the_first_epoch_is_glossed(name):
+    edition = EPOCH_TEXTS[name]
+    text = (guides_in_chinese()[name] if edition is None
+            else "\n\n".join(zh.cell_text(c) for c in markdown_cells(chinese(edition))))
+    problems = zh_rules.epoch_gloss_problems(text)
+    assert not problems, f"{name}: {problems}"
 
 
 def test_the_term_check_can_fail():
-    rows = glossary_rows()
-    assert term_problems("本节按照教材的顺序讲。", rows), "教材 must be reported"
-    assert term_problems("图像增强是常用的方法。", rows), "a synonym alone must be reported"
-    assert not term_problems("图像增广(也叫图像增强)是常用的方法。", rows)
-    assert not term_problems("本节按照讲义的顺序讲。", rows)
+    rows = zh_rules.glossary()
+    problems = lambda text: zh_rules.term_problems(text, rows)  # noqa: E731
+    assert problems("本节按照教材的顺序讲。"), "教材 must be reported"
+    assert problems("图像增强是常用的方法。"), "a synonym alone must be reported"
+    assert not problems("图像增广（也叫图像增强）是常用的方法。")
+    assert not problems("本节按照讲义的顺序讲。")
+    # per sentence, table cells included: the preferred term in another sentence or cell does not excuse it
+    assert problems("图像增广很常用。图像增强也很常用。")
+    assert problems("| 图像增广 | 图像增强 |")
+    assert problems("- 图像增广\n- 图像增强")
+    # words that are wrong only in a context, longer terms and quoted mentions
+    assert problems("`tf.image.resize` 把照片缩放到 224×224。") and problems("用 `rescale=1./255` 缩放像素。")
+    assert not problems("`zoom_range` 随机缩放图像。") and not problems("随机缩放裁剪来自 `tf.image.resize` 的图像。")
+    assert problems("`tf.image` 的每个操作都有三种形式。") and problems("几个算术运算。")
+    assert not problems("放映时让学生来操作。") and not problems("不说“精度”。")
+    assert problems("每个 epoch 重新增广。") and not problems("训练 5 轮（epoch；《动手学深度学习》称迭代周期）。")
+    assert problems("BatchNorm 层保持推理模式。") and problems("调用基础模型。") and problems("数据管道很慢。")
+    # Chinese in code cells: comments and strings, found by tokenize
+    code = zh_rules.code_prose('x = 1  # 图像增强\nprint(f"用了 {x} 个 epoch")\n%time y = "ok"\n')
+    assert problems(code) and len(problems(code)) == 2 and "ok" not in code
+
+
+def test_the_typesetting_checks_can_fail():
+    def found(text: str, what: str) -> bool:
+        return any(what in problem for problem in zh_rules.typesetting_problems(text))
+    assert found("需要 macOS,Python 3.11。", "half-width ','") and found("见 README(英文)。", "half-width '('")
+    assert found("生成,不要直接编辑:请改翻译文件", "half-width ':'")
+    assert not zh_rules.typesetting_problems("用 f(x) 和 P(hot dog)，共 1,000 张，比例 3:2，提示“run again; ok”。")
+    assert not zh_rules.typesetting_problems("约占 200·200 / (300·451)，因子取自 [1 − z, 1 + z]，即 = (−z, z)。")
+    assert found("需要 Python (3.11)。", "half-width '('")
+    assert found("这是*重点*。", "italics") and found("这是_重点_。", "italics")
+    assert not zh_rules.typesetting_problems("打开 *Settings > Language*，这是**重点**。")
+    for wrong in ("面积 10%~100%。", "取 0.5-1.5 之间。", "取 0.5 到 1.5 之间。", "取 0.5 – 1.5。"):
+        assert found(wrong, "range"), wrong
+    assert found("面积 25–100% 的窗口。", "percent range") and found("占 29 % 的时间。", "space before %")
+    assert not zh_rules.typesetting_problems("从 1 到 5 都可以，取 0.5–1.5 或 25%–100%，占 29%。")
+
+
+def test_tidy_fixes_what_it_can():
+    assert zh_rules.tidy("这是*重点*，面积 10%~100%，亮度 0.5 到 1.5，占 29 %，宽 25–100 %。需要 macOS,Python。") == (
+        "这是**重点**，面积 10%–100%，亮度 0.5–1.5，占 29%，宽 25%–100%。需要 macOS，Python。")
+    assert zh_rules.tidy("答案如下。\n\n*练习原文。第二句：`x`。*\n") == "答案如下。\n\n> 练习原文。第二句：`x`。\n"
+
+
+def test_the_epoch_gloss_check_can_fail():
+    assert zh_rules.epoch_gloss_problems("# 一轮\n\n在色轮上，每一轮都不同。")
+    assert not zh_rules.epoch_gloss_problems(f"# 一轮\n\n在色轮上，每一{zh_rules.EPOCH_GLOSS}都不同。")
+    assert not zh_rules.epoch_gloss_problems("没有训练。")
 
 
 # ---- Tests of the sync tests: a tiny course in a temporary folder ----------------------------------------------
@@ -358,21 +404,21 @@ def test_untranslated_orphaned_and_unspaced_entries_are_reported(tiny_course):
     assert any("malformed entry header" in p for p in zh.translation_problems(edition))
     translation.write_text(f"{header}\n# 07 · 一个小课\n\n它把猫翻转过来,概率\n是一半(对吗)?\n")
     problems = zh.translation_problems(edition)
-    assert sum("half-width" in p for p in problems) == 3 and any("line break" in p for p in problems), problems
+    assert sum("half-width" in p for p in problems) == 4 and any("line break" in p for p in problems), problems
     assert zh.main(["tidy", "07"]) == 0 and zh.translation_problems(edition) == []
     assert translation.read_text().endswith("它把猫翻转过来，概率是一半（对吗）？\n")
 
 
 def test_emphasis_that_markdown_would_show_as_asterisks_is_reported():
-    assert zh.emphasis_problems("**测到了什么。**在这里")  # closes after punctuation, before a Han character
-    assert zh.emphasis_problems("在**“引号”** 里")  # opens after a Han character, before punctuation
-    assert not zh.emphasis_problems("**测到了什么。** 在这里 *图像增广*（也叫图像增强）\n* 列表项 *斜体*")
+    assert zh_rules.emphasis_problems("**测到了什么。**在这里")  # closes after punctuation, before a Han character
+    assert zh_rules.emphasis_problems("在**“引号”** 里")  # opens after a Han character, before punctuation
+    assert not zh_rules.emphasis_problems("**测到了什么。** 在这里 *图像增广*（也叫图像增强）\n* 列表项 *斜体*")
 
 
 def test_tidy_leaves_code_formulas_links_and_tables_alone():
     text = ("用 `fit(x, y)`,见 [第 03 课](03_x.ipynb#cell-id=ab) 和 P(hot dog)、sin(x);1,281,167 张\n\n"
             "| 列 | 值 |\n|---|---|\n| 比例 | (−z, z) |\n\n- 第一项\n- 第二项")
-    assert zh.tidy(text) == text.replace("`,见", "`，见")
+    assert zh_rules.tidy(text) == text.replace("`,见", "`，见").replace("sin(x);", "sin(x)；")
 
 
 def test_the_link_check_can_fail(tmp_path):

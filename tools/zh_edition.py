@@ -4,7 +4,7 @@
     python tools/zh_edition.py check [NAME ...]   # change nothing; exit 1 if a translation is missing or stale,
                                                   # or a Chinese notebook differs from what build would write
     python tools/zh_edition.py todo NAME          # print the entries NAME still needs, ready to translate
-    python tools/zh_edition.py tidy [NAME ...]    # full-width punctuation, one line per Chinese paragraph
+    python tools/zh_edition.py tidy [NAME ...]    # fix what tools/zh_rules.py's typesetting rules can fix
 
 Why the edition is built rather than edited: the Chinese notebooks must run the same code and show the same
 outputs as the English ones, and a hand-kept copy drifts. So every code cell, its stored outputs and its metadata
@@ -36,12 +36,12 @@ import json
 import os
 import re
 import sys
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
 import slides  # tools/slides.py, beside this file: sys.path[0] when run as a script, on pytest's pythonpath in tests
 import zh_code  # tools/zh_code.py, beside this file: what a Chinese code cell may change
+from zh_rules import CJK, tidy, typesetting_problems  # tools/zh_rules.py: the rules for Chinese text
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
@@ -51,11 +51,8 @@ TRANSLATIONS = ZH / "translations"
 HEADER = re.compile(r"^<!-- (?P<kind>cell|code) (?P<id>[A-Za-z0-9_-]+) · en (?P<hash>[0-9a-f]{12}) -->$")
 LOOKS_LIKE_HEADER = re.compile(r"^<!--\s*(?:cell|code)\b")
 FENCE = re.compile(r"\A```python\n(?P<code>.*)\n```\Z", re.S)
-CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
-# Typesetting (see notebooks/zh/GLOSSARY.md): a Han character touching a Latin letter, a digit or a backtick.
-# Inline code, links' targets and HTML tags are left out before looking.
-UNSPACED = re.compile(r"[\u4e00-\u9fff][A-Za-z0-9`]|[A-Za-z0-9`][\u4e00-\u9fff]")
-NOT_PROSE = re.compile(r"```.*?```|`[^`\n]*`|\]\([^)]*\)|<[^>]+>|\$[^$\n]+\$", re.S)
+GENERATED_NOTE = ("由 `tools/zh_edition.py` 生成，不要直接编辑：请改翻译文件，"
+                  "再运行 `python tools/zh_edition.py build`")
 
 
 def source_hash(text: str) -> str:
@@ -164,133 +161,6 @@ def parse_translation(text: str, name: str = "translation") -> tuple[dict[str, E
     return entries, problems
 
 
-# ---- Chinese typesetting: full-width punctuation, no line break inside a Chinese sentence ---------------------
-
-FULL_WIDTH = {",": "，", ":": "：", ";": "；", "?": "？", "!": "！"}
-CHINESE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\u3000-\u303f\uff01-\uff1f（）“”‘’《》、—…]")
-# What punctuation rules leave alone: code, maths, link targets, URLs, HTML (and comments), digit groups.
-VERBATIM = re.compile(r"```.*?```|`[^`\n]*`|\$[^$\n]+\$|\]\([^)]*\)|<[^>\n]*>|https?://\S+|\d[,:]\d", re.S)
-BLOCK_START = re.compile(r"\s*(?:[-*+]\s|\d+\.\s|#|\||>|```|<!--)")
-
-
-def _mask(text: str) -> str:
-    """``text`` with every verbatim span replaced by NUL characters of the same length."""
-    return VERBATIM.sub(lambda m: "\0" * len(m.group()), text)
-
-
-def _neighbour(text: str, index: int, step: int) -> str:
-    """The character next to ``index`` in direction ``step``, looking past emphasis markers."""
-    index += step
-    while 0 <= index < len(text) and text[index] in "*_":
-        index += step
-    return text[index] if 0 <= index < len(text) else ""
-
-
-def _half_width_places(masked: str) -> list[int]:
-    """Indexes of ASCII punctuation that touches Chinese text (so should be full-width)."""
-    places = []
-    for index, char in enumerate(masked):
-        if char in FULL_WIDTH and any(CHINESE.match(_neighbour(masked, index, step)) for step in (-1, 1)):
-            places.append(index)
-    for match in re.finditer(r"\(([^()\n]*)\)", masked):
-        # a Chinese aside, not a call or a formula such as sin(x), P(hot dog) or (−z, z)
-        inside, before = match[1], _neighbour(masked, match.start(), -1)
-        if (CJK.search(inside) or CJK.match(before)) and not re.match(r"[A-Za-z0-9]", before):
-            places += [match.start(), match.end() - 1]
-    return sorted(places)
-
-
-def _broken_lines(text: str) -> list[int]:
-    """Indexes of newlines that split a Chinese sentence (a browser shows them as a stray space)."""
-    masked, found = _mask(text), []
-    for match in re.finditer(r"\n", masked):
-        rest = masked[match.end():].split("\n", 1)[0]
-        if (match.start() > 0 and CHINESE.match(masked[match.start() - 1]) and rest.strip()
-                and CHINESE.match(rest.lstrip()[0]) and not BLOCK_START.match(rest)):
-            found.append(match.start())
-    return found
-
-
-def tidy(text: str) -> str:
-    """``text`` with full-width punctuation in Chinese sentences and each Chinese paragraph on one line."""
-    for _ in range(10):  # a converted mark can make its neighbour Chinese: repeat until nothing changes
-        tidier = _tidy_once(text)
-        if tidier == text:
-            return text
-        text = tidier
-    return text
-
-
-def _tidy_once(text: str) -> str:
-    chars = list(text)
-    for index in _half_width_places(_mask(text)):
-        chars[index] = FULL_WIDTH.get(chars[index], "（" if chars[index] == "(" else "）")
-    text = "".join(chars)
-    for index in reversed(_broken_lines(text)):
-        end = index + 1
-        while end < len(text) and text[end] in " \t":
-            end += 1
-        text = text[:index] + text[end:]
-    # no space next to full-width punctuation (outside code), except a line's indentation
-    masked = _mask(text)
-    around = r"(?<![|\s]) +(?=[，。：；？！、（）])|(?<=[，。：；？！、（）]) +(?![|\s])"
-    spans = [(m.start(), m.end()) for m in re.finditer(around, masked)]
-    for start, end in reversed(spans):
-        if start > 0 and masked[start - 1] != "\n":
-            text = text[:start] + text[end:]
-    return text
-
-
-def punctuation_problems(text: str) -> list[str]:
-    """Half-width punctuation in Chinese sentences, and line breaks inside them (GLOSSARY.md, 排版约定)."""
-    found = [f"half-width {text[i]!r} in Chinese text: {text[max(0, i - 8):i + 8]!r} "
-             f"(use {FULL_WIDTH.get(text[i], '（）')})" for i in _half_width_places(_mask(text))]
-    found += [f"a line break inside a Chinese sentence: {text[max(0, i - 8):i + 8]!r} (join the lines)"
-              for i in _broken_lines(text)]
-    return found
-
-
-def _punctuation(char: str) -> bool:
-    return bool(char) and unicodedata.category(char)[0] in "PS"
-
-
-def emphasis_problems(text: str) -> list[str]:
-    """``*``/``**`` pairs that Markdown will not read as emphasis, so the asterisks show.
-
-    CommonMark opens emphasis only at a left-flanking ``*`` run and closes it only at a right-flanking one. In
-    Chinese this fails where a closing run follows full-width punctuation and a Han character follows it
-    (``**测到了什么。**在``), or an opening run follows a Han character and punctuation follows it: put a space
-    outside the asterisks, or move the punctuation out.
-    """
-    found = []
-    for line in _mask(text).splitlines():
-        runs = [m for m in re.finditer(r"(?<!\*)(\*{1,2})(?!\*)", line) if not (m.start() == len(line) - len(
-            line.lstrip()) and line[m.end():m.end() + 1] == " ")]  # a "* " list bullet is no emphasis
-        for length in (1, 2):
-            same = [m for m in runs if len(m.group()) == length]
-            for index, run in enumerate(same[: len(same) // 2 * 2]):
-                before = line[run.start() - 1] if run.start() else " "
-                after = line[run.end()] if run.end() < len(line) else " "
-                opening = index % 2 == 0
-                near, far = (after, before) if opening else (before, after)
-                if not near.isspace() and _punctuation(near) and not (far.isspace() or _punctuation(far)):
-                    found.append(f"{'opening' if opening else 'closing'} {run.group()} in "
-                                 f"{line[max(0, run.start() - 10):run.end() + 6]!r} shows as asterisks: "
-                                 "put a space outside it or move the punctuation out")
-    return found
-
-
-def typesetting_problems(text: str) -> list[str]:
-    """Places where a Han character touches a Latin letter, a digit or a backtick (GLOSSARY.md, 排版约定)."""
-    prose = NOT_PROSE.sub(lambda m: "`" + " " * (len(m.group()) - 2) + "`" if m.group().startswith("`")
-                          else " " * len(m.group()), text)
-    found = []
-    for match in UNSPACED.finditer(prose):
-        start = max(0, match.start() - 8)
-        found.append(text[start:match.end() + 8].replace("\n", " "))
-    return found
-
-
 def translation_problems(edition: Edition, english: dict | None = None) -> list[str]:
     """What keeps ``edition`` from being built: missing, stale, orphaned or untranslated entries."""
     english = english or load(edition.english)
@@ -318,11 +188,8 @@ def translation_problems(edition: Edition, english: dict | None = None) -> list[
         elif not CJK.search(entry.text):
             problems.append(f"{name}:{entry.line}: cell {cell_id} is not translated (no Chinese in it)")
         else:
-            problems += [f"{name}:{entry.line}: cell {cell_id}: put a space between Chinese and {snippet!r}"
-                         for snippet in typesetting_problems(entry.text)]
-            problems += [f"{name}:{entry.line}: cell {cell_id}: {problem}; `tools/zh_edition.py tidy` fixes it"
-                         for problem in punctuation_problems(entry.text)]
-            problems += [f"{name}:{entry.line}: cell {cell_id}: {problem}" for problem in emphasis_problems(entry.text)]
+            problems += [f"{name}:{entry.line}: cell {cell_id}: {problem}"
+                         for problem in typesetting_problems(entry.text)]
     for cell_id, entry in entries.items():
         if entry.kind == "code" and cell_id in code_cells:
             problems += [f"{name}:{entry.line}: code cell {cell_id}: {problem}"
@@ -409,7 +276,7 @@ def build_notebook(edition: Edition, english: dict | None = None, existing: dict
     chinese["metadata"]["zh_edition"] = {
         "built_from": os.path.relpath(edition.english, edition.chinese.parent).replace(os.sep, "/"),
         "translation": os.path.relpath(edition.translation, edition.chinese.parent).replace(os.sep, "/"),
-        "note": "由 tools/zh_edition.py 生成，不要直接编辑：请改翻译文件，再运行 python tools/zh_edition.py build",
+        "note": GENERATED_NOTE,
         "own_outputs": own_outputs,
     }
     if edition.is_lesson:
@@ -507,7 +374,7 @@ def main(argv: list[str] | None = None) -> int:
                 tidied = tidy(text)
                 if tidied != text:
                     slides.write_atomically(edition.translation, tidied)
-                    print(f"{edition.translation.relative_to(ROOT).as_posix()}: punctuation and line breaks tidied")
+                    print(f"{edition.translation.relative_to(ROOT).as_posix()}: tidied")
         return 0
     failed = 0
     for edition in chosen:
