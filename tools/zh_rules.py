@@ -312,7 +312,9 @@ def code_prose(source: str) -> str:
         tokens = list(tokenize.generate_tokens(io.StringIO("\n".join(lines) + "\n").readline))
     except (tokenize.TokenError, SyntaxError) as error:
         return f"（代码无法分词：{error}）"
-    return "\n".join(token.string for token in tokens if token.type in kinds and CJK.search(token.string))
+    # An f-string's {fields} are code; a docstring's ``name`` is code as `name` is in Markdown.
+    return "\n".join(re.sub(r"``([^`]+)``", r"`\1`", re.sub(r"\{[^{}\n]*\}", " ", token.string))
+                     for token in tokens if token.type in kinds and CJK.search(token.string))
 
 
 # The first 轮 meaning "epoch" in a lesson, README's and TEACHING's Chinese parts (headings aside) carries this.
