@@ -287,6 +287,8 @@ def test_the_term_check_can_fail():
     assert problems("图像增广很常用。图像增强也很常用。")
     assert problems("| 图像增广 | 图像增强 |")
     assert problems("- 图像增广\n- 图像增强")
+    # a term inside a code name is no use of it; the word itself still is
+    assert not problems("提示：比较 epoch_1、epoch2 和 epochs_differ。") and problems("提示：比较两个 epoch。")
     # words that are wrong only in a context, longer terms and quoted mentions
     assert problems("`tf.image.resize` 把照片缩放到 224×224。") and problems("用 `rescale=1./255` 缩放像素。")
     assert not problems("`zoom_range` 随机缩放图像。") and not problems("随机缩放裁剪来自 `tf.image.resize` 的图像。")

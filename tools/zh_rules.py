@@ -268,9 +268,11 @@ def _prose_for_terms(text: str) -> str:
 
 
 def _find(term: str, sentence: str) -> list[tuple[int, int]]:
-    """Where ``term`` occurs in ``sentence``; a Latin term only as the start of a word."""
-    boundary = r"(?<![A-Za-z_])" if re.match(r"[A-Za-z]", term) else ""
-    return [(m.start(), m.end()) for m in re.finditer(boundary + re.escape(term), sentence)]
+    """Where ``term`` occurs in ``sentence``; a Latin term only as the start of a word, not inside a name such as
+    ``epoch_1`` or ``epochs_differ``."""
+    latin = re.match(r"[A-Za-z]", term)
+    pattern = (r"(?<![A-Za-z_])" + re.escape(term) + r"(?![A-Za-z0-9]*[_0-9])") if latin else re.escape(term)
+    return [(m.start(), m.end()) for m in re.finditer(pattern, sentence)]
 
 
 def term_problems(text: str, rows: list[Term]) -> list[str]:
