@@ -462,6 +462,8 @@ def test_a_cell_that_prints_chinese_needs_a_run_of_its_own(tiny_course):
     edition.chinese.write_text(zh.dump(built))  # what running the Chinese notebook stores
     assert zh.main(["build", "07"]) == 0 and zh.check_problems(edition) == [] and zh.to_run() == []
     assert load(edition.chinese)["cells"][1]["outputs"][0]["text"] == ["一半： 0.5\n"], "the run's outputs are kept"
+    translation.write_text(translation.read_text().replace('print("一半：", 0.5)', 'print("一半：", 0.5)  # 注释'))
+    assert zh.main(["build", "07"]) == 0 and load(edition.chinese)["cells"][1]["outputs"], "a comment needs no run"
     english["cells"][1]["outputs"][0]["text"] = ["half: 0.6\n"]  # the English output changed: run again
     edition.english.write_text(zh.dump(english))
     assert zh.main(["build", "07"]) == 0 and load(edition.chinese)["cells"][1]["outputs"] == []

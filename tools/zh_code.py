@@ -204,6 +204,11 @@ def differences(english: str, chinese: str) -> list[str]:
     return []
 
 
+def signature(source: str) -> str:
+    """The cell as its outputs depend on it: every token but the comments (a changed comment needs no new run)."""
+    return "\0".join(item.text for item in items(source))
+
+
 def displays_differ(english: str, chinese: str) -> bool:
     """Whether the Chinese cell shows a learner other text than the English (so its outputs are its own)."""
     return [item.text for item in items(english) if item.display] != [

@@ -234,9 +234,9 @@ OWN_OUTPUTS = "zh_outputs_of"  # cell metadata: a hash of what the Chinese cell'
 
 
 def own_outputs_key(chinese_source: str, english_cell: dict) -> str:
-    """What a Chinese cell's own outputs depend on: its code and the English cell's outputs (a changed English
-    output means the Chinese one needs running again)."""
-    return source_hash(chinese_source + json.dumps(english_cell.get("outputs", []), sort_keys=True))
+    """What a Chinese cell's own outputs depend on: its code, comments aside, and the English cell's outputs (a
+    changed English output means the Chinese one needs running again)."""
+    return source_hash(zh_code.signature(chinese_source) + json.dumps(english_cell.get("outputs", []), sort_keys=True))
 
 
 def build_notebook(edition: Edition, english: dict | None = None, existing: dict | None = None) -> dict:
@@ -270,7 +270,7 @@ def build_notebook(edition: Edition, english: dict | None = None, existing: dict
                 key = own_outputs_key(entry.code, cell)
                 cell["metadata"][OWN_OUTPUTS] = key
                 old = stored.get(cell["id"], {})
-                fresh = old.get("metadata", {}).get(OWN_OUTPUTS) == key and cell_text(old) == entry.code
+                fresh = old.get("metadata", {}).get(OWN_OUTPUTS) == key
                 cell["outputs"] = old.get("outputs", []) if fresh else []
                 cell["execution_count"] = old.get("execution_count") if fresh else None
     chinese["metadata"]["zh_edition"] = {
