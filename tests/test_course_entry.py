@@ -322,9 +322,19 @@ def test_test_runs_the_three_suites_in_order_and_passes_extra_arguments_to_the_u
     result = course_py(stubs, "test", "-k", "mirror")
     assert result.returncode == 0, result.stderr
     suites = [c["args"] for c in calls(stubs.log)][4:]
+    own = [nb for nb in course.chinese_notebooks_with_own_outputs() if nb != "notebooks/zh/00_setup_check.ipynb"]
     assert suites == [["-m", "pytest", "tests", "-k", "mirror"],
                       ["-m", "pytest", "notebooks", "--ignore=notebooks/zh"],
-                      ["-m", "pytest", "notebooks/zh/00_setup_check.ipynb"]]
+                      ["-m", "pytest", "notebooks/zh/00_setup_check.ipynb", *own]]
+
+
+def test_the_chinese_notebooks_with_outputs_of_their_own_are_the_ones_marked(tmp_path, monkeypatch):
+    (tmp_path / "notebooks" / "zh" / "solutions").mkdir(parents=True)
+    for path, own in [("zh/01_a.ipynb", True), ("zh/02_b.ipynb", False), ("zh/solutions/01_a_solutions.ipynb", True)]:
+        (tmp_path / "notebooks" / path).write_text(json.dumps({"metadata": {"zh_edition": {"own_outputs": own}}}))
+    monkeypatch.setattr(course, "ROOT", tmp_path)
+    assert course.chinese_notebooks_with_own_outputs() == ["notebooks/zh/01_a.ipynb",
+                                                           "notebooks/zh/solutions/01_a_solutions.ipynb"]
 
 
 @pytest.mark.parametrize("failing, ran, what", [
