@@ -200,7 +200,7 @@ await runChecks(opts, run, { width: 1280, height: 900 }, () => stage, async (bro
         }
         img.scrollIntoView({ block: 'center' });
         if (!img.complete || !img.naturalWidth) return { done: false, why: 'the image is still loading' };
-        const base64 = img.src.replace(/^data:image\/png;base64,/, '');
+        const base64 = img.src.replace(/^data:image\/[a-z]+;base64,/, '');
         const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(base64));
         const sha256 = [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
         return { done: true, width: img.naturalWidth, height: img.naturalHeight, sha256 };

@@ -65,13 +65,14 @@ def chinese_notebook() -> str:
 
 
 def chinese_figure(notebook: str) -> dict | None:
-    """{cell, sha256} of the first cell of ``notebook`` that draws a figure with Chinese text, or None."""
+    """{cell, sha256} of the first cell of ``notebook`` that draws a figure (PNG or JPEG) with Chinese text."""
     cells = json.loads((PROJECT_ROOT / notebook).read_text(encoding="utf-8"))["cells"]
     for index, cell in enumerate(cells):
-        png = next((o["data"]["image/png"] for o in cell.get("outputs", []) if "image/png" in o.get("data", {})), None)
-        if png and zh.OWN_OUTPUTS in cell.get("metadata", {}) and re.search(r"[\u4e00-\u9fff]", "".join(
+        image = next((data[kind] for o in cell.get("outputs", []) for kind in ("image/png", "image/jpeg")
+                      if kind in (data := o.get("data", {}))), None)
+        if image and zh.OWN_OUTPUTS in cell.get("metadata", {}) and re.search(r"[\u4e00-\u9fff]", "".join(
                 cell["source"])):
-            text = "".join(png) if isinstance(png, list) else png
+            text = "".join(image) if isinstance(image, list) else image
             return {"cell": index, "sha256": hashlib.sha256(text.replace("\n", "").encode()).hexdigest()}
     return None
 
