@@ -111,12 +111,12 @@ def book_python() -> Path | None:
 
 
 def small_course(folder: Path) -> Path:
-    """A copy of the course with one lesson (00), its solutions, their Chinese editions, the teachers' guide and
-    the glossary, and a README with only the course maps."""
-    for path in ("notebooks/00_setup_check.ipynb", "notebooks/solutions/00_setup_check_solutions.ipynb",
-                 "notebooks/zh/00_setup_check.ipynb", "notebooks/zh/solutions/00_setup_check_solutions.ipynb",
-                 "notebooks/zh/GLOSSARY.md", "TEACHING.md", "tools/book.py", "tools/book.css", "tools/book_pages.py",
-                 "benchmarks/RESULTS.md", "helpers/measured/course_runtime_cells.csv"):
+    """A copy of the course's notebooks (both editions: the teachers' guide links every one), the teachers' guide
+    and the glossary, and a README with only the course maps."""
+    notebooks = [path.relative_to(PROJECT_ROOT).as_posix()
+                 for path in (PROJECT_ROOT / "notebooks").glob("**/[0-9][0-9]_*.ipynb")]
+    for path in (*notebooks, "notebooks/zh/GLOSSARY.md", "TEACHING.md", "tools/book.py", "tools/book.css",
+                 "tools/book_pages.py", "benchmarks/RESULTS.md", "helpers/measured/course_runtime_cells.csv"):
         (folder / path).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(PROJECT_ROOT / path, folder / path)
     (folder / "README.md").write_text(
