@@ -21,7 +21,6 @@ The output is deterministic: the source's timestamps are kept, nothing is recalc
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import re
 import sys
@@ -34,6 +33,7 @@ from fontTools.pens.cu2quPen import Cu2QuPen
 from fontTools.pens.ttGlyphPen import TTGlyphPen
 from fontTools.ttLib import TTCollection, TTFont, newTable
 from matplotlib import font_manager
+from zh_rules import code_tokens  # tools/zh_rules.py, beside this file: a code cell's tokens, IPython lines left out
 
 ROOT = Path(__file__).resolve().parent.parent
 ZH = ROOT / "notebooks" / "zh"
@@ -54,9 +54,7 @@ def code_strings(notebook: Path) -> str:
     for cell in json.loads(notebook.read_text(encoding="utf-8"))["cells"]:
         if cell["cell_type"] != "code":
             continue
-        lines = "".join(cell["source"]).splitlines()
-        source = "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in lines) + "\n"
-        found += [token.string for token in tokenize.generate_tokens(io.StringIO(source).readline)
+        found += [token.string for token in code_tokens("".join(cell["source"]))
                   if tokenize.tok_name[token.type] in STRING_TOKENS]
     return "".join(found)
 

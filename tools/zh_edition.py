@@ -293,15 +293,16 @@ def cells_to_run(chinese: dict, english: dict) -> list[str]:
 
 def check_problems(edition: Edition) -> list[str]:
     """Everything ``check`` reports for one notebook (empty: the Chinese notebook is current)."""
+    english = load(edition.english)
+    have = load(edition.chinese) if edition.chinese.exists() else None
     try:
-        want = build_notebook(edition)
+        want = build_notebook(edition, english, existing=have or {})
     except ValueError as problems:
         return str(problems).splitlines()
     name = edition.chinese.relative_to(ROOT).as_posix()
-    if not edition.chinese.exists():
+    if have is None:
         return [f"{name} is missing: run `python tools/zh_edition.py build {edition.stem}`"]
-    have = load(edition.chinese)
-    to_run = cells_to_run(want, load(edition.english))
+    to_run = cells_to_run(want, english)
     if to_run:
         return [f"{name}: code cell(s) {', '.join(to_run)} show Chinese text and have no outputs of their own yet: "
                 f"run `python course.py regenerate {name}`"]

@@ -306,12 +306,18 @@ def _used(term: str, sentence: str, terms: list[tuple[int, int]], mentions: list
                for s, e in _find(term, sentence))
 
 
+def code_tokens(source: str) -> list[tokenize.TokenInfo]:
+    """The Python tokens of a code cell, its IPython lines (``%`` magics, ``!`` shell commands) left out.
+    Raises tokenize.TokenError or SyntaxError where Python cannot tokenize the cell."""
+    lines = ["" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines()]
+    return list(tokenize.generate_tokens(io.StringIO("\n".join(lines) + "\n").readline))
+
+
 def code_prose(source: str) -> str:
     """The comments and string literals of a Python code cell that hold Chinese, one per line."""
-    lines = ["" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines()]  # IPython
     kinds = {tokenize.COMMENT, tokenize.STRING} | {getattr(tokenize, "FSTRING_MIDDLE", tokenize.STRING)}
     try:
-        tokens = list(tokenize.generate_tokens(io.StringIO("\n".join(lines) + "\n").readline))
+        tokens = code_tokens(source)
     except (tokenize.TokenError, SyntaxError) as error:
         return f"（代码无法分词：{error}）"
     # An f-string's {fields} are code; a docstring's ``name`` is code as `name` is in Markdown.

@@ -70,8 +70,7 @@ def chinese_figure(notebook: str) -> dict | None:
     for index, cell in enumerate(cells):
         image = next((data[kind] for o in cell.get("outputs", []) for kind in ("image/png", "image/jpeg")
                       if kind in (data := o.get("data", {}))), None)
-        if image and zh.OWN_OUTPUTS in cell.get("metadata", {}) and re.search(r"[\u4e00-\u9fff]", "".join(
-                cell["source"])):
+        if image and zh.OWN_OUTPUTS in cell.get("metadata", {}) and zh.CJK.search("".join(cell["source"])):
             text = "".join(image) if isinstance(image, list) else image
             return {"cell": index, "sha256": hashlib.sha256(text.replace("\n", "").encode()).hexdigest()}
     return None
