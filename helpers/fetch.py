@@ -18,14 +18,12 @@ Example::
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import re
 import shutil
 import signal
 import sys
-import tempfile
 import threading
 import time
 import zipfile
@@ -242,55 +240,46 @@ def _aside_folder(target: Path) -> Path:
 
 
 def unpack(zip_path: Path, asset: Asset, prefix: str, force: bool = False) -> str:
-    """Unpack ``zip_path`` into the asset's folder atomically, with its receipt; return what was done, in words."""
+    """Unpack ``zip_path`` into the asset's folder atomically, with its receipt; return what was done, in words.
+
+    The learner's own files are copied into the new folder (or, with ``force``, aside) before the swap, so until
+    the swap they are still where they were: a failure at any point leaves the folder as it was."""
     target = _real_folder(asset)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.staging-", dir=target.parent))
-    moved: list[str] = []  # the learner's files now in staging
+    staging = target.with_name(f".{target.name}.staging-{os.getpid()}")  # a killed run's: _clear_leftovers
+    staging.mkdir(parents=True)
     try:
-        umask = os.umask(0)
-        os.umask(umask)
-        staging.chmod(0o777 & ~umask)  # what mkdir would have given (mkdtemp makes it private)
         installed = {}
         with zipfile.ZipFile(zip_path) as archive:
             for info, local, sha in plan_members(archive, asset, prefix):
                 (out := staging.joinpath(*local.split("/"))).parent.mkdir(parents=True, exist_ok=True)
-                digest = hashlib.sha256()
                 with archive.open(info) as source, open(out, "wb") as sink:
-                    while block := source.read(1 << 16):
-                        digest.update(block)
-                        sink.write(block)
-                if sha is not None and digest.hexdigest() != sha:
+                    shutil.copyfileobj(source, sink, 1 << 16)
+                installed[local] = file_hash(out)
+                if sha not in (None, installed[local]):
                     raise _refuse(zip_path.name, f"photo {local} does not match its checksum")
-                installed[local] = digest.hexdigest()
         ours = set(installed) | {key.partition("/")[2] for key in registry.read_receipt(asset)}
         extras = registry.extra_files(target, ours) if target.is_dir() else []
         aside = _aside_folder(target) if force and extras else None
+        old = target.with_name(f".{target.name}.old-{os.getpid()}")
         with _ctrl_c_deferred():
             try:
-                for rel in extras:  # the learner's own files: into the new folder, or aside; nothing is there yet
+                for rel in extras:
                     (aside or staging).joinpath(rel).parent.mkdir(parents=True, exist_ok=True)
-                    os.rename(target / rel, (aside or staging) / rel)
-                    moved.append(rel)
-                old = target.with_name(f".{target.name}.old-{os.getpid()}")
+                    shutil.copy2(target / rel, (aside or staging) / rel, follow_symlinks=False)
                 if target.exists():
                     os.rename(target, old)
                 os.rename(staging, target)
-                moved.clear()
             except OSError as err:
-                for rel in [] if aside else moved[::-1]:  # back where they were, before staging is removed
-                    os.rename(staging / rel, target / rel)
-                    moved.remove(rel)
-                kept = f" (your files are in {aside})" if aside else ""
-                raise FetchError(f"{err.strerror} ({err.filename}): {target} was left as it was{kept}; move that "
-                                 "out of the way or fix its permissions, then run the command again.") from err
+                if old.exists() and not target.exists():  # the first rename of the swap happened, the second not
+                    os.rename(old, target)
+                raise FetchError(f"{err.strerror} ({err.filename}): {target} was left as it was; move that out of "
+                                 "the way or fix its permissions, then run the command again.") from err
             _write_receipt(asset, {f"{asset.unpack.folder}/{k}": v for k, v in installed.items()})
             shutil.rmtree(old, ignore_errors=True)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError, EOFError) as err:
         raise _refuse(zip_path.name, f"it is not a readable zip file ({err})") from err
     finally:
-        if not moved:  # a learner's file that could not be moved back stays in staging, never deleted
-            shutil.rmtree(staging, ignore_errors=True)
+        shutil.rmtree(staging, ignore_errors=True)
     if extras:
         return f"{len(installed)} files; your {len(extras)} own file(s) were " + (f"moved to {aside}" if aside
                                                                                  else "kept")

@@ -476,27 +476,44 @@ def test_a_folder_linked_to_another_disk_stays_a_link_after_force(isolated_dirs,
 
 
 def test_a_repair_that_fails_half_way_keeps_the_learners_files(isolated_dirs, installed_set, monkeypatch):
-    """The learner's files go into the new folder one by one; if a later one cannot move, those already moved go
-    back and the folder stays as it was: a failed repair never deletes them with the staging folder."""
+    """The learner's files go into the new folder one by one; if a later one cannot, the folder stays as it was
+    with all of them: a failed repair never deletes them with the staging folder."""
     data, _ = isolated_dirs
     for name in ("a_mine.jpg", "b_mine.jpg", "c_stuck.jpg"):
         (data / "photo-set" / name).write_bytes(name.encode())
     (data / "photo-set" / "3.txt").write_bytes(b"damaged")
-    real_rename = os.rename
+    real_copy = shutil.copy2
 
     def stuck(source, target, *args, **kwargs):
         if str(source).endswith("c_stuck.jpg") and "staging" in str(target):
             raise PermissionError(1, "Operation not permitted", str(source))
-        return real_rename(source, target, *args, **kwargs)
+        return real_copy(source, target, *args, **kwargs)
 
-    monkeypatch.setattr(os, "rename", stuck)
+    monkeypatch.setattr(shutil, "copy2", stuck)
     outcome = fetch.install_one(installed_set)
     assert not outcome.ok and "Operation not permitted" in outcome.message and "was left as it was" in outcome.message
     assert sorted(p.name for p in (data / "photo-set").glob("*.jpg")) == ["a_mine.jpg", "b_mine.jpg", "c_stuck.jpg"]
     assert (data / "photo-set" / "a_mine.jpg").read_bytes() == b"a_mine.jpg"
-    monkeypatch.setattr(os, "rename", real_rename)
+    assert sorted(p.name for p in data.iterdir()) == [assets.COURSE_FOLDER, "photo-set"]  # no staging left
+    monkeypatch.setattr(shutil, "copy2", real_copy)
     outcome = fetch.install_one(installed_set)
     assert outcome.ok and "your 3 own file(s) were kept" in outcome.message, outcome.message
+
+
+def test_a_swap_that_fails_half_way_puts_the_old_folder_back(isolated_dirs, installed_set, monkeypatch):
+    data, _ = isolated_dirs
+    (data / "photo-set" / "mine.jpg").write_bytes(b"mine")
+    real_rename = os.rename
+
+    def stuck(source, target, *args, **kwargs):
+        if ".staging-" in str(source):
+            raise PermissionError(13, "Permission denied", str(target))
+        return real_rename(source, target, *args, **kwargs)
+
+    monkeypatch.setattr(os, "rename", stuck)
+    outcome = fetch.install_one(installed_set, force=True)
+    assert not outcome.ok and "was left as it was" in outcome.message
+    assert (data / "photo-set" / "mine.jpg").read_bytes() == b"mine" and (data / "photo-set" / "3.txt").is_file()
 
 
 def test_a_receipt_never_leads_outside_the_folder_or_crashes(isolated_dirs, installed_set, tmp_path):
