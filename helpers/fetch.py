@@ -55,20 +55,15 @@ def os_error_message(err: OSError) -> str:
             "free some space, or point COURSE_DATA_DIR / KERAS_HOME at another folder.")
 
 
-@contextlib.contextmanager
 def locked(root: Path):
-    """Hold the install lock of one root folder; a second installer waits, saying so."""
+    """The install lock of one root folder, held for a ``with`` block; a second installer waits, saying so."""
     (root / COURSE_FOLDER).mkdir(parents=True, exist_ok=True)
     lock = filelock.FileLock(root / COURSE_FOLDER / "install.lock")
     try:
-        lock.acquire(timeout=0)
+        return lock.acquire(timeout=0)
     except filelock.Timeout:
         print(f"  another install is using {root}; waiting for it to finish ...", file=sys.stderr, flush=True)
-        lock.acquire()
-    try:
-        yield
-    finally:
-        lock.release()
+        return lock.acquire()
 
 
 @contextlib.contextmanager
