@@ -31,8 +31,6 @@ from pathlib import Path
 
 KERNEL_NAME = "augment-course"
 KERNEL_DISPLAY_NAME = "Python 3 (augment course)"
-KERNEL_ENV = {"TF_CPP_MIN_LOG_LEVEL": "2"}
-KERNEL_FLAGS = ["--IPKernelApp.capture_fd_output=False"]
 # (oldest, first unsupported): requirements.txt pins the newest; tools/compat_check.py runs the lessons on the oldest.
 SUPPORTED = {"TensorFlow": ("2.20", "2.22"), "Keras": ("3.10", "4")}
 
@@ -40,10 +38,11 @@ SUPPORTED = {"TensorFlow": ("2.20", "2.22"), "Keras": ("3.10", "4")}
 def kernel_spec() -> dict:
     """The kernel.json of the course kernel, for the Python running this code; used by :func:`install_kernel`."""
     return {
-        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}", *KERNEL_FLAGS],
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}",
+                 "--IPKernelApp.capture_fd_output=False"],
         "display_name": KERNEL_DISPLAY_NAME,
         "language": "python",
-        "env": KERNEL_ENV,
+        "env": {"TF_CPP_MIN_LOG_LEVEL": "2"},
         "metadata": {"debugger": True},
     }
 

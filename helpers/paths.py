@@ -36,11 +36,7 @@ def keras_home() -> Path:
 
 def root(name: str) -> Path:
     """A root of the asset registry by name: ``"data"`` or ``"keras"``."""
-    if name == "data":
-        return data_dir()
-    if name == "keras":
-        return keras_home()
-    raise ValueError(f"unknown root {name!r}: expected 'data' or 'keras'")
+    return {"data": data_dir, "keras": keras_home}[name]()
 
 
 def model_path() -> Path:
