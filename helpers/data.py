@@ -59,11 +59,7 @@ def require(name: str) -> None:
 
 def is_installed(name: str) -> bool:
     """True if :func:`require` would pass; ``benchmarks/input_pipelines.py`` uses it to prefer the full hot-dog set."""
-    try:
-        require(name)
-        return True
-    except MissingAssetError:
-        return False
+    return assets.state(assets.get(name)).status == "installed"
 
 
 # ---------------------------------------------------------------- MNIST

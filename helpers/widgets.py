@@ -51,15 +51,13 @@ def _controls(op: Op, image_side: int, limits: dict) -> dict:
     return found
 
 
-def render_figure(image, op: Op, params: dict | None = None, seed: int = 0, draws: int = 8, title: str = "",
-                  ncols: int = 3, scale: float = 2.0) -> plt.Figure:
+def render_figure(image, op: Op, params: dict | None = None, seed: int = 0, draws: int = 8, title: str = "") -> plt.Figure:
     """The explorer's picture as a Figure: the original, then ``op(image, [seed, i], **params)`` for i < ``draws``."""
     if draws < 1:
         raise ValueError(f"draws must be at least 1, got {draws}")
     results = [np.asarray(op(image, tf.constant([seed, i]), **(params or {}))) for i in range(draws)]
     titles = ["original"] + [f"seed {seed} · draw {i + 1}" for i in range(draws)]
-    return plotting.show_images([np.asarray(image), *results], titles=titles, ncols=ncols, scale=scale,
-                                suptitle=title or None)
+    return plotting.show_images([np.asarray(image), *results], titles=titles, ncols=3, suptitle=title or None)
 
 
 class AugmentationExplorer(w.VBox):
