@@ -51,7 +51,8 @@ def _controls(op: Op, image_side: int, limits: dict) -> dict:
     return found
 
 
-def render_figure(image, op: Op, params: dict | None = None, seed: int = 0, draws: int = 8, title: str = "") -> plt.Figure:
+def render_figure(image, op: Op, params: dict | None = None, seed: int = 0, draws: int = 8,
+                  title: str = "") -> plt.Figure:
     """The explorer's picture as a Figure: the original, then ``op(image, [seed, i], **params)`` for i < ``draws``."""
     if draws < 1:
         raise ValueError(f"draws must be at least 1, got {draws}")
