@@ -1,13 +1,12 @@
-"""Notebook 04's input pipelines and timing loops, saved from its cells, and the benchmark's plumbing.
+"""Notebook 04's input pipelines and timing loops, saved from its cells; benchmarks/input_pipelines.py runs them.
 
 Four ways to feed 224x224 float32 batches of 32, raw RGB in 0..255, from a folder of JPEG photos (one sub-folder
 per class), named in :data:`PIPELINES`; notebook 04's section 2 tables what each one does to a photo.
-:func:`make_pipeline` builds one by name for benchmarks/input_pipelines.py.
 
 Example::
 
     >>> from helpers import pipelines
-    >>> batches = pipelines.make_pipeline("tf_data", "photos/")              # doctest: +SKIP
+    >>> batches = pipelines.tf_data_pipeline("photos/")                       # doctest: +SKIP
     >>> seconds, images = pipelines.epoch_seconds(batches, epochs=2)          # doctest: +SKIP
     >>> images / min(seconds)                                                 # doctest: +SKIP
     412.3
@@ -168,29 +167,3 @@ def simulated_training_seconds(batches, step_seconds, steps=None):
         time.sleep(step_seconds)
     return time.perf_counter() - start
 
-
-# ---------------------------------------------------------------- plumbing for the benchmarks (no lesson)
-def make_pipeline(kind: str, folder: str | Path, *, parallel: bool = True, prefetch: bool = True, seed: int = 0):
-    """The pipeline named ``kind`` (a key of :data:`PIPELINES`) over ``folder``; ``idg`` ignores the switches."""
-    if kind not in PIPELINES:
-        raise ValueError(f"kind must be one of {', '.join(PIPELINES)}; got {kind!r}")
-    if kind == "idg":
-        return idg_pipeline(folder, seed=seed)
-    if kind == "keras_layers":
-        return keras_layers_pipeline(folder, parallel=parallel, prefetch=prefetch, seed=seed)
-    return tf_data_pipeline(folder, augment=kind == "tf_data", parallel=parallel, prefetch=prefetch, seed=seed)
-
-
-def repeated_folder(source: str | Path, copies: int, target: str | Path) -> int:
-    """Fill ``target/<class>/`` with ``copies`` symlinks to each photo of ``source/<class>/``; returns the count."""
-    if copies < 1:
-        raise ValueError(f"copies must be at least 1, got {copies}")
-    photos = sorted(Path(source).glob("*/*.jpg"))
-    if not photos:
-        raise ValueError(f"{source} holds no <class>/*.jpg photos")
-    for photo in photos:
-        folder, original = Path(target) / photo.parent.name, photo.resolve()
-        folder.mkdir(parents=True, exist_ok=True)
-        for i in range(copies):
-            (folder / f"{i:03d}_{photo.name}").symlink_to(original)
-    return len(photos) * copies

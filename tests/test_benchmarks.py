@@ -52,6 +52,9 @@ def test_input_pipelines_smoke():
         line = next(line for line in out.splitlines() if line.startswith(kind + " "))
         speed, cpu = re.search(r"(\d+) img/s +([\d.]+) CPU ms/img", line).groups()
         assert float(speed) > 0 and float(cpu) > 0, line
+    ratio = re.search(r"2 alternating rounds in one process: median ([\d.]+)x \(range ([\d.]+)-([\d.]+)\)", out)
+    low, median, high = float(ratio[2]), float(ratio[1]), float(ratio[3])
+    assert 0 < low <= median <= high, out
 
 
 @pytest.mark.slow

@@ -1,6 +1,9 @@
-"""Notebook 04's four input pipelines produce the same kind of batches, and the timing helpers count right."""
+"""Notebook 04's four input pipelines produce the same kind of batches, and the timing helpers count right; the
+benchmark's plumbing (benchmarks/input_pipelines.py) builds them by name and repeats the photos."""
 
 from __future__ import annotations
+
+import importlib
 
 import numpy as np
 import pytest
@@ -9,10 +12,19 @@ from PIL import Image
 from scipy import stats
 
 from helpers import augment, pipelines
+from helpers.paths import PROJECT_ROOT
 
 
 @pytest.fixture(scope="module")
-def photo_folder(tmp_path_factory):
+def benchmark():
+    """benchmarks/input_pipelines.py as a module (it imports ``common`` from its own folder)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.syspath_prepend(str(PROJECT_ROOT / "benchmarks"))
+        return importlib.import_module("input_pipelines")
+
+
+@pytest.fixture(scope="module")
+def photo_folder(tmp_path_factory, benchmark):
     """Three photos per class, of different sizes, repeated 4 times: 24 images (hotdog: bright, not-hotdog: dark)."""
     source, target = tmp_path_factory.mktemp("source"), tmp_path_factory.mktemp("repeated")
     rng = np.random.default_rng(0)
@@ -21,7 +33,7 @@ def photo_folder(tmp_path_factory):
         for i, (h, w) in enumerate([(120, 160), (200, 150), (90, 90)]):
             pixels = rng.integers(low, low + 100, (h, w, 3), dtype=np.uint8)
             Image.fromarray(pixels).save(source / label / f"{i}.jpg", quality=95)
-    assert pipelines.repeated_folder(source, 4, target) == 24
+    assert benchmark.repeated_folder(source, 4, target) == 24
     return target
 
 
@@ -37,13 +49,24 @@ def one_epoch(batches) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate(xs), np.concatenate(ys)
 
 
-def test_repeated_folder_links_instead_of_copying(photo_folder):
+def test_repeated_folder_links_instead_of_copying(photo_folder, benchmark):
     links = sorted(photo_folder.glob("*/*.jpg"))
     assert len(links) == 24 and all(p.is_symlink() for p in links)
     with pytest.raises(ValueError, match="copies must be at least 1"):
-        pipelines.repeated_folder(photo_folder, 0, photo_folder / "x")
+        benchmark.repeated_folder(photo_folder, 0, photo_folder / "x")
     with pytest.raises(ValueError, match="holds no"):
-        pipelines.repeated_folder(photo_folder / "missing", 1, photo_folder / "y")
+        benchmark.repeated_folder(photo_folder / "missing", 1, photo_folder / "y")
+
+
+def test_repeated_folder_copies_where_links_are_not_allowed(photo_folder, benchmark, tmp_path, monkeypatch):
+    def refuse(self, target):  # Windows without developer mode
+        raise OSError(1314, "A required privilege is not held by the client")
+
+    monkeypatch.setattr(type(tmp_path), "symlink_to", refuse)
+    assert benchmark.repeated_folder(photo_folder, 2, tmp_path) == 48
+    copies = sorted(tmp_path.glob("*/*.jpg"))
+    assert len(copies) == 48 and not any(p.is_symlink() for p in copies)
+    assert (tmp_path / "hotdog" / "001_000_1.jpg").read_bytes() == (photo_folder / "hotdog" / "000_1.jpg").read_bytes()
 
 
 def test_pipeline_kinds_are_named_for_what_they_are():
@@ -51,8 +74,8 @@ def test_pipeline_kinds_are_named_for_what_they_are():
 
 
 @pytest.mark.parametrize("kind", list(pipelines.PIPELINES))
-def test_every_pipeline_gives_224_batches_of_raw_rgb_with_hotdog_as_1(photo_folder, kind):
-    images, labels = one_epoch(pipelines.make_pipeline(kind, photo_folder))
+def test_every_pipeline_gives_224_batches_of_raw_rgb_with_hotdog_as_1(photo_folder, benchmark, kind):
+    images, labels = one_epoch(benchmark.make_pipeline(kind, photo_folder))
     assert images.shape == (24, 224, 224, 3) and images.dtype == np.float32
     assert images.min() >= 0 and images.max() <= 255 and images.max() > 100  # 0..255, not rescaled to 0..1
     assert sorted(labels) == [0.0] * 12 + [1.0] * 12
@@ -184,9 +207,9 @@ def test_sequential_and_no_prefetch_switch_off_tf_data_own_optimisations(photo_f
     assert fast.threading.max_intra_op_parallelism == 1
 
 
-def test_make_pipeline_refuses_an_unknown_kind(photo_folder):
+def test_make_pipeline_refuses_an_unknown_kind(photo_folder, benchmark):
     with pytest.raises(ValueError, match="kind must be one of decode_only, idg, keras_layers, tf_data"):
-        pipelines.make_pipeline("d", photo_folder)
+        benchmark.make_pipeline("d", photo_folder)
 
 
 def test_epoch_seconds_counts_images_and_stops_a_keras_generator(photo_folder):

@@ -1,8 +1,9 @@
 """Nothing on the learner's path needs bash or a Unix-only module, so the course runs on Windows too.
 
-The learner's path: ``course.py`` (setup, start, test), ``data_download.py``, every module of ``helpers/``, and the
-code cells of every notebook. Read from the source (``ast``), so nothing is imported. ``course.py browser-test`` is a
-developer's tool and may call bash (its function is left out by name).
+The learner's path: ``course.py`` (setup, start, test), ``data_download.py``, every module of ``helpers/``, the
+benchmark scripts (the lessons' exercises ask learners to run them), and the code cells of every notebook. Read
+from the source (``ast``), so nothing is imported. ``course.py browser-test`` is a developer's tool and may call
+bash (its function is left out by name). An import inside ``try: ... except ImportError`` is a platform branch.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ DEVELOPER_ONLY = {"course.py": {"browser_test"}}  # functions that are not on th
 def learner_files() -> list[Path]:
     folders = [ROOT / "notebooks", ROOT / "notebooks" / "solutions"]
     notebooks = [path for folder in folders for path in sorted(folder.glob("*.ipynb"))]
-    return [ROOT / "course.py", ROOT / "data_download.py", *sorted((ROOT / "helpers").glob("*.py")), *notebooks]
+    return [ROOT / "course.py", ROOT / "data_download.py", *sorted((ROOT / "helpers").glob("*.py")),
+            *sorted((ROOT / "benchmarks").glob("*.py")), *notebooks]
 
 
 def python_problems(source: str, skip_functions: set[str] = frozenset()) -> list[str]:
@@ -32,6 +34,10 @@ def python_problems(source: str, skip_functions: set[str] = frozenset()) -> list
     tree = ast.parse(source)
     skipped = {id(n) for f in ast.walk(tree) if isinstance(f, ast.FunctionDef) and f.name in skip_functions
                for n in ast.walk(f)}
+    skipped |= {id(n) for t in ast.walk(tree) if isinstance(t, ast.Try) and any(  # a platform branch: try: import
+                    ast.unparse(h.type or ast.Name("BaseException")) in ("ImportError", "ModuleNotFoundError")
+                    for h in t.handlers)
+                for statement in t.body for n in ast.walk(statement) if isinstance(n, (ast.Import, ast.ImportFrom))}
     problems = []
     for node in ast.walk(tree):
         if id(node) in skipped:
@@ -117,13 +123,22 @@ def test_the_scanner_leaves_portable_code_and_named_developer_functions_alone():
 import os, shutil, subprocess
 from pathlib import Path
 
+try:  # a platform branch: the module is optional
+    import resource
+except ImportError:
+    resource = None
+try:
+    import fcntl  # not a platform branch: the handler does not catch a missing module
+except OSError:
+    pass
+
 def browser_test():
     subprocess.run([shutil.which("bash"), "install.sh"])
 
 subprocess.run(["python", "-m", "pip"], shell=False)
 '''
-    assert python_problems(source, {"browser_test"}) == []
-    assert len(python_problems(source)) == 2
+    assert python_problems(source, {"browser_test"}) == ["line 10: imports fcntl (Unix only)"]
+    assert len(python_problems(source)) == 3
 
 
 def test_the_scanner_reads_notebook_cells(tmp_path):
