@@ -270,7 +270,7 @@ def start(options: Options, python: Path, env: dict[str, str]) -> int:
 
 def test(options: Options, python: Path, env: dict[str, str]) -> int:
     say("unit tests")
-    step("the unit tests", [python, "-m", "pytest", "tests", *options.extra], env)
+    step("the unit tests", [python, "-m", "pytest", "tests", *unit_test_workers(), *options.extra], env)
     say("notebooks (nbval: every cell runs and its stored output matches)")
     step("the notebooks", [python, "-m", "pytest", "notebooks", "--ignore=notebooks/zh"], env)
     # A Chinese notebook whose code cells only differ from the English in comments has the English outputs
@@ -281,6 +281,13 @@ def test(options: Options, python: Path, env: dict[str, str]) -> int:
     say(f"the Chinese edition (nbval): the setup check and {len(chinese)} notebook(s) with outputs of their own")
     step("the Chinese edition", [python, "-m", "pytest", "notebooks/zh/00_setup_check.ipynb", *chinese], env)
     return 0
+
+
+def unit_test_workers() -> list[str]:
+    """pytest-xdist's options: one worker per core, at most four (each imports TensorFlow, about 0.7 GB); none on
+    one core."""
+    workers = min(os.cpu_count() or 1, 4)
+    return ["-n", str(workers)] if workers > 1 else []
 
 
 def chinese_notebooks_with_own_outputs() -> list[str]:

@@ -115,7 +115,7 @@ def idx_bytes(count: int, payload_bytes: int | None = None) -> bytes:
     (idx_bytes(3, payload_bytes=11), False),  # truncated payload
     (idx_bytes(4), False),  # wrong count
     (b"not gzip at all", False),
-])
+], ids=["good", "truncated payload", "wrong count", "not gzip"])
 def test_idx_gz(tmp_path, content, good):
     path = tmp_path / "items.gz"
     path.write_bytes(content)

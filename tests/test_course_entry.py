@@ -323,9 +323,15 @@ def test_test_runs_the_three_suites_in_order_and_passes_extra_arguments_to_the_u
     assert result.returncode == 0, result.stderr
     suites = [c["args"] for c in calls(stubs.log)][4:]
     own = [nb for nb in course.chinese_notebooks_with_own_outputs() if nb != "notebooks/zh/00_setup_check.ipynb"]
-    assert suites == [["-m", "pytest", "tests", "-k", "mirror"],
+    assert suites == [["-m", "pytest", "tests", *course.unit_test_workers(), "-k", "mirror"],
                       ["-m", "pytest", "notebooks", "--ignore=notebooks/zh"],
                       ["-m", "pytest", "notebooks/zh/00_setup_check.ipynb", *own]]
+
+
+@pytest.mark.parametrize("cores, options", [(None, []), (1, []), (2, ["-n", "2"]), (64, ["-n", "4"])])
+def test_the_unit_tests_run_on_every_core_up_to_four(monkeypatch, cores, options):
+    monkeypatch.setattr(course.os, "cpu_count", lambda: cores)
+    assert course.unit_test_workers() == options
 
 
 def test_the_chinese_notebooks_with_outputs_of_their_own_are_the_ones_marked(tmp_path, monkeypatch):
