@@ -143,20 +143,20 @@ def main(argv: list[str] | None = None) -> int:
     source = data.hotdog_dir("hotdog" if data.is_installed("hotdog") else "hotdog-mini")
     results = {}
 
-    def in_own_process(variant: str) -> dict:
-        out = subprocess.run([sys.executable, __file__, "--variant", variant, "--folder", tmp, "--epochs", str(epochs),
-                              "--rounds", str(rounds)], capture_output=True, text=True, check=True)
+    def in_own_process(variant: str, folder: str) -> dict:
+        out = subprocess.run([sys.executable, __file__, "--variant", variant, "--folder", folder, "--epochs",
+                              str(epochs), "--rounds", str(rounds)], capture_output=True, text=True, check=True)
         return json.loads(out.stdout.strip().splitlines()[-1])
 
     with tempfile.TemporaryDirectory() as tmp:
         count = repeated_folder(source / "train", copies, Path(tmp))
         print(f"{count} images per epoch ({source.name} x {copies}), {epochs} timed epochs per variant", flush=True)
         for key in pipelines.PIPELINES:
-            results[key] = in_own_process(key)
+            results[key] = in_own_process(key, tmp)
             print(f"{key:<14}{results[key]['images_per_second']:8.0f} img/s   "
                   f"{results[key]['cpu_ms_per_image']:5.2f} CPU ms/img   "
                   f"peak {memory_text(results[key]['peak_mib'])}", flush=True)
-        pair = in_own_process("pair")
+        pair = in_own_process("pair", tmp)
     ratios = pair["ratios"]
     print(f"tf_data / decode_only CPU ms per image, {rounds} alternating rounds in one process: median "
           f"{pair['median_ratio']:.2f}x (range {min(ratios):.2f}-{max(ratios):.2f})", flush=True)
