@@ -270,24 +270,35 @@ def start(options: Options, python: Path, env: dict[str, str]) -> int:
 
 def test(options: Options, python: Path, env: dict[str, str]) -> int:
     say("unit tests")
-    step("the unit tests", [python, "-m", "pytest", "tests", *unit_test_workers(), *options.extra], env)
-    say("notebooks (nbval: every cell runs and its stored output matches)")
-    step("the notebooks", [python, "-m", "pytest", "notebooks", "--ignore=notebooks/zh"], env)
+    step("the unit tests", [python, "-m", "pytest", "tests", *pytest_workers(), *options.extra], env)
     # A Chinese notebook whose code cells only differ from the English in comments has the English outputs
     # (tests/test_zh_edition.py checks that); one with cells that print or draw Chinese text has outputs of its
     # own, so nbval runs it. The setup check always runs: proof that the edition runs from its own folder.
     chinese = [path for path in chinese_notebooks_with_own_outputs()
                if path != "notebooks/zh/00_setup_check.ipynb"]
-    say(f"the Chinese edition (nbval): the setup check and {len(chinese)} notebook(s) with outputs of their own")
-    step("the Chinese edition", [python, "-m", "pytest", "notebooks/zh/00_setup_check.ipynb", *chinese], env)
+    english = english_notebooks()
+    say(f"notebooks (nbval: every cell runs and its stored output matches): {len(english)} English, and the "
+        f"Chinese setup check and {len(chinese)} Chinese notebook(s) with outputs of their own")
+    # --dist loadfile, as conftest.py schedules it: each notebook runs on one worker, with its Chinese edition.
+    step("the notebooks", [python, "-m", "pytest", *english, "notebooks/zh/00_setup_check.ipynb", *chinese,
+                           *pytest_workers("loadfile")], env)
     return 0
 
 
-def unit_test_workers() -> list[str]:
-    """pytest-xdist's options: one worker per core, at most four (each imports TensorFlow, about 0.7 GB); none on
-    one core."""
+def pytest_workers(dist: str | None = None) -> list[str]:
+    """pytest-xdist's options: one worker per core, at most four (each imports TensorFlow, about 0.7 GB, and a
+    notebook's worker starts a kernel that imports it again); none on one core. ``dist``: xdist's --dist mode."""
     workers = min(os.cpu_count() or 1, 4)
-    return ["-n", str(workers)] if workers > 1 else []
+    if workers == 1:
+        return []
+    return ["-n", str(workers), *(["--dist", dist] if dist else [])]
+
+
+def english_notebooks() -> list[str]:
+    """The English lessons and their solutions, sorted."""
+    found = [*sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")),
+             *sorted((ROOT / "notebooks" / "solutions").glob("[0-9][0-9]_*.ipynb"))]
+    return [path.relative_to(ROOT).as_posix() for path in found]
 
 
 def chinese_notebooks_with_own_outputs() -> list[str]:

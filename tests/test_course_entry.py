@@ -318,20 +318,44 @@ def test_ctrl_c_in_course_py_itself_exits_130_quietly(monkeypatch, capsys):
 
 
 # ---------------------------------------------------------------- test: every step must pass
-def test_test_runs_the_three_suites_in_order_and_passes_extra_arguments_to_the_unit_tests(stubs):
+def test_test_runs_the_unit_tests_then_every_notebook_and_passes_extra_arguments_to_the_unit_tests(stubs):
     result = course_py(stubs, "test", "-k", "mirror")
     assert result.returncode == 0, result.stderr
     suites = [c["args"] for c in calls(stubs.log)][4:]
     own = [nb for nb in course.chinese_notebooks_with_own_outputs() if nb != "notebooks/zh/00_setup_check.ipynb"]
-    assert suites == [["-m", "pytest", "tests", *course.unit_test_workers(), "-k", "mirror"],
-                      ["-m", "pytest", "notebooks", "--ignore=notebooks/zh"],
-                      ["-m", "pytest", "notebooks/zh/00_setup_check.ipynb", *own]]
+    english = sorted(path.relative_to(ROOT).as_posix() for path in [*ROOT.glob("notebooks/*.ipynb"),
+                                                                    *ROOT.glob("notebooks/solutions/*.ipynb")])
+    assert len(english) == 10 and len(own) == 9
+    assert suites == [["-m", "pytest", "tests", *course.pytest_workers(), "-k", "mirror"],
+                      ["-m", "pytest", *english, "notebooks/zh/00_setup_check.ipynb", *own,
+                       *course.pytest_workers("loadfile")]]
 
 
-@pytest.mark.parametrize("cores, options", [(None, []), (1, []), (2, ["-n", "2"]), (64, ["-n", "4"])])
-def test_the_unit_tests_run_on_every_core_up_to_four(monkeypatch, cores, options):
+@pytest.mark.parametrize("cores, dist, options", [
+    (None, None, []), (1, "loadfile", []), (2, None, ["-n", "2"]), (64, None, ["-n", "4"]),
+    (2, "loadfile", ["-n", "2", "--dist", "loadfile"]),
+])
+def test_pytest_runs_on_every_core_up_to_four(monkeypatch, cores, dist, options):
     monkeypatch.setattr(course.os, "cpu_count", lambda: cores)
-    assert course.unit_test_workers() == options
+    assert course.pytest_workers(dist) == options
+
+
+@pytest.mark.parametrize("dist", ["loadfile", "load"])
+def test_under_loadfile_a_notebook_and_its_chinese_edition_run_on_one_worker(dist):
+    spec = importlib.util.spec_from_file_location("checkout_conftest", ROOT / "conftest.py")
+    checkout_conftest = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(checkout_conftest)
+    config = SimpleNamespace(getvalue={"dist": dist, "tx": ["popen"], "numprocesses": 2}.get)
+    scheduler = checkout_conftest.pytest_xdist_make_scheduler(config, log=None)
+    if dist != "loadfile":
+        assert scheduler is None, "other modes are pytest-xdist's own"
+        return
+    nodeids = ["notebooks/03_a.ipynb::Cell 0", "notebooks/zh/03_a.ipynb::Cell 7",
+               "notebooks/solutions/03_a_solutions.ipynb::Cell 1",
+               "notebooks/zh/solutions/03_a_solutions.ipynb::Cell 2",
+               "notebooks/04_b.ipynb::Cell 0", "tests/test_x.py::test_y", "tests/test_x.py::TestZ::test_w"]
+    assert [scheduler._split_scope(nodeid) for nodeid in nodeids] == [
+        "03_a", "03_a", "03_a_solutions", "03_a_solutions", "04_b", "tests/test_x.py", "tests/test_x.py"]
 
 
 def test_the_chinese_notebooks_with_outputs_of_their_own_are_the_ones_marked(tmp_path, monkeypatch):
@@ -345,8 +369,7 @@ def test_the_chinese_notebooks_with_outputs_of_their_own_are_the_ones_marked(tmp
 
 @pytest.mark.parametrize("failing, ran, what", [
     ("tests", 1, "the unit tests"),
-    ("--ignore=notebooks/zh", 2, "the notebooks"),
-    ("notebooks/zh/00_setup_check.ipynb", 3, "the Chinese edition"),
+    ("notebooks/zh/00_setup_check.ipynb", 2, "the notebooks"),
 ])
 def test_test_fails_when_any_step_fails(stubs, failing, ran, what):
     result = course_py(stubs, "test", STUB_FAIL=failing, STUB_FAIL_CODE="3")
