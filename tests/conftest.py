@@ -1,4 +1,4 @@
-"""Shared fixtures: isolated data folders, a local HTTP server, the course mirror."""
+"""Shared fixtures: isolated data folders, a local HTTP server (tests/local_http.py), the course mirror."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from local_http import Handler
 
 from helpers.paths import PROJECT_ROOT
 
@@ -36,55 +37,10 @@ def isolated_dirs(tmp_path, monkeypatch) -> tuple[Path, Path]:
     return data, keras_home
 
 
-class Route:
-    """How the test server answers one path."""
-
-    def __init__(self, body: bytes = b"", status: int = 200, cut_after: int | None = None,
-                 ranges: bool = True, cut_first_only: bool = False):
-        self.body, self.status, self.cut_after = body, status, cut_after
-        self.ranges, self.cut_first_only = ranges, cut_first_only
-        self.requests: list[dict] = []
-
-
-class _Handler(http.server.BaseHTTPRequestHandler):
-    routes: dict[str, Route] = {}
-
-    def log_message(self, *args):  # keep pytest output clean
-        pass
-
-    def do_GET(self):
-        route = self.routes.get(self.path)
-        if route is None or route.status == 404:
-            self.send_error(404, "Not Found")
-            return
-        route.requests.append(dict(self.headers))
-        body, status, start = route.body, 200, 0
-        wanted = self.headers.get("Range")
-        if wanted and route.ranges:
-            start = int(wanted.split("=")[1].split("-")[0])
-            if start >= len(body):
-                self.send_error(416, "Range Not Satisfiable")
-                return
-            status = 206
-        payload = body[start:]
-        self.send_response(status)
-        self.send_header("Content-Length", str(len(payload)))
-        if status == 206:
-            self.send_header("Content-Range", f"bytes {start}-{len(body) - 1}/{len(body)}")
-        self.end_headers()
-        cut = route.cut_after
-        if cut is not None and (not route.cut_first_only or len(route.requests) == 1):
-            self.wfile.write(payload[:cut])
-            self.wfile.flush()
-            self.connection.shutdown(socket.SHUT_RDWR)  # the body ends early: a dropped connection
-            return
-        self.wfile.write(payload)
-
-
 @pytest.fixture
 def http_server():
     """A real HTTP server on 127.0.0.1; add routes with ``server.routes[path] = Route(...)``."""
-    handler = type("Handler", (_Handler,), {"routes": {}})
+    handler = type("Handler", (Handler,), {"routes": {}})
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.routes = handler.routes
     server.url = f"http://127.0.0.1:{server.server_address[1]}"

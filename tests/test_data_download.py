@@ -16,7 +16,7 @@ import zipfile
 
 import filelock
 import pytest
-from conftest import Route
+from local_http import Route
 
 import data_download
 from helpers import assets, fetch

@@ -14,7 +14,7 @@ import tracemalloc
 import zipfile
 
 import pytest
-from conftest import Route
+from local_http import Route
 
 from helpers import assets, fetch
 from helpers.assets import Asset, File, Unpack
