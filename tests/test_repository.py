@@ -33,14 +33,14 @@ def test_readme_quick_start_is_two_commands_on_any_os_and_ci_runs_the_test_one()
     assert code_block(chinese, "powershell") == ["py course.py start", "py course.py test"]
     ci = (PROJECT_ROOT / ".ci" / "run").read_text()
     calls = re.findall(r"^python course\.py ([\w-]+)", ci, re.MULTILINE)
-    assert calls == ["test", "book", "compat-test", "browser-test"], ".ci/run: the README's test command, then the rest"
+    assert calls == ["test", "book", "browser-test", "compat-test"], ".ci/run: the README's test command, then the rest"
 
 
 @pytest.mark.skipif(shutil.which("bash") is None, reason="CI's script is bash")
 @pytest.mark.parametrize("failing", [None, "compat-test", "browser-test", "test"])
 def test_ci_runs_every_step_and_fails_when_one_fails(tmp_path, failing):
     """.ci/run with a stand-in ``python`` that logs each ``course.py`` command (and fails the one named): the two
-    tests that run side by side both run and both count."""
+    tests after the book both run, and both count."""
     (tmp_path / "bin").mkdir()
     (tmp_path / "mirror").mkdir()
     (tmp_path / "mirror" / "SHA256SUMS").write_text("")
@@ -52,11 +52,11 @@ def test_ci_runs_every_step_and_fails_when_one_fails(tmp_path, failing):
                             timeout=60)
     ran = (tmp_path / "log").read_text().split()
     if failing is None:
-        assert result.returncode == 0 and sorted(ran) == ["book", "browser-test", "compat-test", "test"], ran
+        assert result.returncode == 0 and ran == ["test", "book", "browser-test", "compat-test"], ran
     elif failing == "test":
         assert result.returncode != 0 and ran == ["test"], "nothing runs after the README's test command fails"
     else:
-        assert result.returncode == 1 and sorted(ran) == ["book", "browser-test", "compat-test", "test"], ran
+        assert result.returncode == 1 and ran == ["test", "book", "browser-test", "compat-test"], ran
         assert f"CI: the {'compatibility' if failing == 'compat-test' else 'browser'} test failed" in result.stderr
 
 
