@@ -2,14 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import PurePosixPath
-
-
-def notebook_scope(nodeid: str) -> str | None:
-    """The scope of an nbval cell under ``--dist loadfile``: its notebook's name, shared by both editions (None for
-    anything else)."""
-    path = PurePosixPath(nodeid.split("::", 1)[0])
-    return path.stem if path.suffix == ".ipynb" else None
+from course import notebook_scope
 
 
 def pytest_xdist_make_scheduler(config, log):

@@ -42,7 +42,7 @@ import shutil
 import signal
 import subprocess
 import sys
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parent
@@ -280,18 +280,55 @@ def test(options: Options, python: Path, env: dict[str, str]) -> int:
     say(f"notebooks (nbval: every cell runs and its stored output matches): {len(english)} English, and the "
         f"Chinese setup check and {len(chinese)} Chinese notebook(s) with outputs of their own")
     # --dist loadfile, as conftest.py schedules it: each notebook runs on one worker, with its Chinese edition.
-    step("the notebooks", [python, "-m", "pytest", *english, "notebooks/zh/00_setup_check.ipynb", *chinese,
-                           *pytest_workers("loadfile")], env)
+    notebooks = longest_first([*english, "notebooks/zh/00_setup_check.ipynb", *chinese])
+    step("the notebooks", [python, "-m", "pytest", *notebooks, *pytest_workers("loadfile")], env)
     return 0
 
 
 def pytest_workers(dist: str | None = None) -> list[str]:
     """pytest-xdist's options: one worker per core, at most four (each imports TensorFlow, about 0.7 GB, and a
-    notebook's worker starts a kernel that imports it again); none on one core. ``dist``: xdist's --dist mode."""
+    notebook's worker starts a kernel that imports it again); none on one core. ``dist``: xdist's --dist mode;
+    under loadfile, xdist hands the files out in the order given (see :func:`longest_first`)."""
     workers = min(os.cpu_count() or 1, 4)
     if workers == 1:
         return []
-    return ["-n", str(workers), *(["--dist", dist] if dist else [])]
+    order = ["--no-loadscope-reorder"] if dist == "loadfile" else []
+    return ["-n", str(workers), *(["--dist", dist] if dist else []), *order]
+
+
+def notebook_scope(nodeid: str) -> str | None:
+    """The unit of work of a notebook's test item under ``--dist loadfile``: the notebook's name, shared by its
+    Chinese edition (``notebooks/zh/03_x.ipynb::Cell 2`` -> ``03_x``); None for anything but a notebook."""
+    path = PurePosixPath(nodeid.split("::", 1)[0])
+    return path.stem if path.suffix == ".ipynb" else None
+
+
+def stored_run_seconds(notebook: Path) -> float:
+    """How long the run that stored ``notebook``'s outputs spent in its code cells, from the start and end times
+    nbclient writes into each cell's metadata (0 for cells without them)."""
+    from datetime import datetime
+
+    def moment(stamp: str) -> datetime:
+        return datetime.fromisoformat(stamp.replace("Z", "+00:00"))  # Python 3.10 does not read "Z"
+
+    seconds = 0.0
+    for cell in json.loads(notebook.read_text(encoding="utf-8")).get("cells", []):
+        times = cell.get("metadata", {}).get("execution", {})
+        if "iopub.execute_input" in times and "shell.execute_reply" in times:
+            seconds += (moment(times["shell.execute_reply"]) - moment(times["iopub.execute_input"])).total_seconds()
+    return seconds
+
+
+def longest_first(notebooks: list[str]) -> list[str]:
+    """``notebooks`` with the longest unit of work (a notebook and its Chinese edition, by their stored run times)
+    first. Each worker takes the next unit when it finishes one, so a long unit handed out last would run alone
+    while the other workers wait; xdist's own order, by number of cells, hands out lesson 03's solutions, the
+    longest unit by far, sixth of ten."""
+    seconds: dict[str | None, float] = {}
+    for notebook in notebooks:
+        scope = notebook_scope(notebook)
+        seconds[scope] = seconds.get(scope, 0.0) + stored_run_seconds(ROOT / notebook)
+    return sorted(notebooks, key=lambda notebook: -seconds[notebook_scope(notebook)])
 
 
 def english_notebooks() -> list[str]:

@@ -45,3 +45,13 @@ def test_the_runner_says_ok_or_names_the_first_error(tmp_path):
     bad = notebook(tmp_path, "bad.ipynb", "x = 6 * 7", "assert x == 41, f'expected 41, got {x}'", "print('never')")
     assert run_notebook(sys.executable, env, good, timeout=120) is None
     assert run_notebook(sys.executable, env, bad, timeout=120) == "AssertionError: expected 41, got 42"
+
+
+def test_the_venv_caches_bytecode_and_imports_nothing_from_outside(tmp_path):
+    notebook_env = runpy.run_path(str(SCRIPT), run_name="compat_check")["notebook_env"]
+    outside = {"PYTHONPATH": "/elsewhere", "PYTHONHOME": "/elsewhere", "PYTHONDONTWRITEBYTECODE": "1",
+               "PATH": "/usr/bin", "COURSE_DATA_DIR": "/learner/data"}
+    env = notebook_env(tmp_path, outside)
+    assert not {"PYTHONPATH", "PYTHONHOME", "PYTHONDONTWRITEBYTECODE"} & set(env), env
+    assert env["PATH"] == "/usr/bin" and env["PYTHONNOUSERSITE"] == "1"
+    assert env["COURSE_DATA_DIR"] == str(tmp_path / "data") and env["KERAS_HOME"] == str(tmp_path / "keras")

@@ -326,14 +326,45 @@ def test_test_runs_the_unit_tests_then_every_notebook_and_passes_extra_arguments
     english = sorted(path.relative_to(ROOT).as_posix() for path in [*ROOT.glob("notebooks/*.ipynb"),
                                                                     *ROOT.glob("notebooks/solutions/*.ipynb")])
     assert len(english) == 10 and len(own) == 9
+    notebooks = course.longest_first([*english, "notebooks/zh/00_setup_check.ipynb", *own])
     assert suites == [["-m", "pytest", "tests", *course.pytest_workers(), "-k", "mirror"],
-                      ["-m", "pytest", *english, "notebooks/zh/00_setup_check.ipynb", *own,
-                       *course.pytest_workers("loadfile")]]
+                      ["-m", "pytest", *notebooks, *course.pytest_workers("loadfile")]]
+
+
+def stamped(path: Path, *seconds: float) -> None:
+    """A notebook whose code cells ran for ``seconds`` each, by the start and end times nbclient stores."""
+    cells = [{"cell_type": "markdown", "metadata": {}, "source": "# A"}]
+    for ran in seconds:
+        end = f"2026-12-02T10:00:{ran:09.6f}Z"
+        cells.append({"cell_type": "code", "source": "", "outputs": [], "metadata": {"execution": {
+            "iopub.execute_input": "2026-12-02T10:00:00.000000Z", "shell.execute_reply": end}}})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"cells": cells, "metadata": {}}), encoding="utf-8")
+
+
+def test_the_stored_run_time_is_the_sum_of_the_code_cells_times(tmp_path):
+    stamped(tmp_path / "a.ipynb", 2.5, 0.25)
+    assert course.stored_run_seconds(tmp_path / "a.ipynb") == pytest.approx(2.75)
+    (tmp_path / "never_run.ipynb").write_text(json.dumps({"cells": [{"cell_type": "code", "metadata": {}}]}))
+    assert course.stored_run_seconds(tmp_path / "never_run.ipynb") == 0
+
+
+def test_the_longest_notebook_with_its_chinese_edition_is_handed_out_first(tmp_path, monkeypatch):
+    monkeypatch.setattr(course, "ROOT", tmp_path)
+    for path, seconds in [("notebooks/00_d.ipynb", ()), ("notebooks/01_a.ipynb", (6, 4)),
+                          ("notebooks/02_c.ipynb", (30,)), ("notebooks/solutions/03_b_solutions.ipynb", (15,)),
+                          ("notebooks/zh/01_a.ipynb", (6, 4))]:
+        stamped(tmp_path / path, *seconds)
+    given = ["notebooks/00_d.ipynb", "notebooks/01_a.ipynb", "notebooks/02_c.ipynb",
+             "notebooks/solutions/03_b_solutions.ipynb", "notebooks/zh/01_a.ipynb"]
+    assert course.longest_first(given) == [  # 30 s; 10 + 10 s, together; 15 s; never run
+        "notebooks/02_c.ipynb", "notebooks/01_a.ipynb", "notebooks/zh/01_a.ipynb",
+        "notebooks/solutions/03_b_solutions.ipynb", "notebooks/00_d.ipynb"]
 
 
 @pytest.mark.parametrize("cores, dist, options", [
     (None, None, []), (1, "loadfile", []), (2, None, ["-n", "2"]), (64, None, ["-n", "4"]),
-    (2, "loadfile", ["-n", "2", "--dist", "loadfile"]),
+    (2, "loadfile", ["-n", "2", "--dist", "loadfile", "--no-loadscope-reorder"]),
 ])
 def test_pytest_runs_on_every_core_up_to_four(monkeypatch, cores, dist, options):
     monkeypatch.setattr(course.os, "cpu_count", lambda: cores)

@@ -96,9 +96,7 @@ def set_up(work: Path, mirror: str | None) -> tuple[Path, dict[str, str]]:
          f"{wheel}[test]"])
     print(f"  pip install {' '.join(pair_requirements())} and the wheel [test]: "
           f"{time.perf_counter() - steps:.0f} s", flush=True)
-    env = {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "PYTHONHOME")}
-    env.update(COURSE_DATA_DIR=str(work / "data"), KERAS_HOME=str(work / "keras"), TF_CPP_MIN_LOG_LEVEL="2",
-               PYTHONNOUSERSITE="1", PYTHONIOENCODING="utf-8")
+    env = notebook_env(work, os.environ)
     steps = time.perf_counter()
     run([python, "-m", "data_download", *(["--mirror", mirror] if mirror else [])], env=env, cwd=work)
     where = subprocess.run([str(python), "-c", "import helpers; print(helpers.__file__)"], env=env, cwd=work,
@@ -107,6 +105,18 @@ def set_up(work: Path, mirror: str | None) -> tuple[Path, dict[str, str]]:
         sys.exit(f"compat_check: the notebooks would import helpers from {where}, not from the wheel")
     print(f"  data from {mirror or 'the internet'}: {time.perf_counter() - steps:.0f} s", flush=True)
     return python, env
+
+
+def notebook_env(work: Path, environ) -> dict[str, str]:
+    """The environment of everything that runs in the venv: ``environ`` without what would make the venv import
+    something else (PYTHONPATH, PYTHONHOME, the user's site-packages) or run slower than on a learner's machine
+    (PYTHONDONTWRITEBYTECODE: pip installs with --no-compile, so each kernel would compile TensorFlow's sources
+    again, about 11 s each; a learner's imports cache their bytecode), and with the data and Keras folders in
+    ``work``."""
+    env = {key: value for key, value in environ.items()
+           if key not in ("PYTHONPATH", "PYTHONHOME", "PYTHONDONTWRITEBYTECODE")}
+    return env | {"COURSE_DATA_DIR": str(work / "data"), "KERAS_HOME": str(work / "keras"),
+                  "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONNOUSERSITE": "1", "PYTHONIOENCODING": "utf-8"}
 
 
 def run_notebook(python: Path, env: dict[str, str], notebook: Path, timeout: int) -> str | None:
