@@ -124,3 +124,59 @@ def test_the_chinese_language_pack_is_pinned_and_installed():
     assert pins.get("jupyterlab-language-pack-zh-cn", "").startswith("4.5"), "pin the 4.5.x language pack"
     from importlib.metadata import version
     assert version("jupyterlab-language-pack-zh-cn") == pins["jupyterlab-language-pack-zh-cn"]
+
+
+def course_runtime(results: str) -> tuple[dict[str, int], set[str]]:
+    """benchmarks/RESULTS.md's course run time: each notebook's wall time in the native run (seconds), and the
+    numbers a summary of it may quote: the whole course in minutes, native and with the AVX2 cap, and the slowest
+    cell of either run in seconds."""
+    section = results.split("## Course run time", 1)[1].split("\n## ", 1)[0]
+    notebooks = {m[1]: int(m[2]) for m in re.finditer(r"^\| `(\d\d)_\w+` \| (\d+) s \|", section, re.M)}
+    totals = re.search(r"^\| \*\*all notebooks\*\* \| \*\*([\d.]+) min\*\* \| \*\*([\d.]+) min\*\*", section, re.M)
+    slowest = max(float(seconds) for seconds in re.findall(r"cell \d+: ([\d.]+) s", section))
+    return notebooks, {*totals.groups(), f"{slowest:.1f}"}
+
+
+def duration(seconds: int, language: str) -> str:
+    """96 -> '1 min 36 s' (en) or '1 分 36 秒' (zh), as the README's tables write a run time."""
+    minutes, seconds = divmod(seconds, 60)
+    units = ("min", "s") if language == "en" else ("分", "秒")
+    return (f"{minutes} {units[0]} " if minutes else "") + f"{seconds} {units[1]}"
+
+
+def readme_run_time_problems(text: str, results: str) -> list[str]:
+    """Where the README's course tables (English and Chinese) and their footnotes do not quote RESULTS.md."""
+    notebooks, summary = course_runtime(results)
+    problems = []
+    for language, row in (("en", r"^\| `(\d\d)_\w+` \|.*\| ([^|]+) \|$"), ("zh", r"^\| \[(\d\d) · .*\| ([^|]+) \|$")):
+        quoted = {m[1]: m[2].strip() for m in re.finditer(row, text, re.M)}
+        measured = {notebook: duration(seconds, language) for notebook, seconds in notebooks.items()}
+        problems += [f"{language} table, notebook {nb}: {quoted.get(nb)!r}, measured {measured[nb]!r}"
+                     for nb in measured if quoted.get(nb) != measured[nb]]
+    footnotes = [p for p in text.split("\n\n") if p.startswith("\\* ") and "course_runtime.py" in p]
+    if len(footnotes) != 2:
+        problems.append(f"{len(footnotes)} footnotes on the course's run time, expected 2 (English, Chinese)")
+    for footnote in footnotes:
+        quoted = set(re.findall(r"(?<![\w.])\d+\.\d+(?![\w.])", footnote))
+        if quoted != summary:
+            problems.append(f"footnote quotes {sorted(quoted)}, RESULTS.md measured {sorted(summary)}")
+    return problems
+
+
+def test_the_readme_quotes_the_measured_run_times():
+    results = (PROJECT_ROOT / "benchmarks" / "RESULTS.md").read_text(encoding="utf-8")
+    notebooks, summary = course_runtime(results)
+    assert sorted(notebooks) == ["00", "01", "02", "03", "04"] and len(summary) == 3, (notebooks, summary)
+    assert readme_run_time_problems(readme(), results) == []
+
+
+def test_the_run_time_check_catches_a_stale_number():
+    results = (PROJECT_ROOT / "benchmarks" / "RESULTS.md").read_text(encoding="utf-8")
+    notebooks, _ = course_runtime(results)
+    assert duration(96, "en") == "1 min 36 s" and duration(6, "zh") == "6 秒"
+    stale_row = readme().replace(f"| {duration(notebooks['02'], 'zh')} |", "| 57 秒 |", 1)
+    assert readme_run_time_problems(stale_row, results) == [
+        f"zh table, notebook 02: '57 秒', measured '{duration(notebooks['02'], 'zh')}'"]
+    stale_total = readme().replace("(3.1 minutes", "(4.7 minutes", 1)
+    (problem,) = readme_run_time_problems(stale_total, results)
+    assert problem.startswith("footnote quotes") and "'4.7'" in problem and "'3.1'" in problem, problem
