@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import runpy
 import shutil
 import subprocess
 import sys
@@ -65,8 +66,9 @@ def pair_requirements() -> list[str]:
     return [f"{tensorflow}=={OLDEST['tensorflow']}", f"keras=={OLDEST['keras']}"]
 
 
-def venv_python(venv: Path) -> Path:
-    return venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+# Where a venv keeps its Python (Scripts\python.exe on Windows, bin/python elsewhere) is course.py's rule; course.py
+# is standard library only too, and runs nothing when loaded.
+venv_python = runpy.run_path(str(REPO / "course.py"))["venv_python"]
 
 
 def run(command: list, **kwargs) -> None:

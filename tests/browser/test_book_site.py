@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pytest
 
+from course import venv_python
 from helpers.paths import PROJECT_ROOT
 
 from .jupyterlab_driver import CHROMIUM, HERE
@@ -106,7 +107,7 @@ def test_the_search_check_fails_on_a_word_the_book_does_not_have(book_server, sc
 # ---------------------------------------------------------------- the real build, on a small planted book
 def book_python() -> Path | None:
     venv = Path(os.environ.get("COURSE_BOOK_VENV") or PROJECT_ROOT / ".venv-book")
-    python = venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+    python = venv_python(venv)
     return python if python.is_file() else None
 
 
