@@ -323,7 +323,7 @@ def longest_first(notebooks: list[str]) -> list[str]:
     """``notebooks`` with the longest unit of work (a notebook and its Chinese edition, by their stored run times)
     first. Each worker takes the next unit when it finishes one, so a long unit handed out last would run alone
     while the other workers wait; xdist's own order, by number of cells, hands out lesson 03's solutions, the
-    longest unit by far, sixth of ten."""
+    longest unit in the stored runs, sixth of ten."""
     seconds: dict[str | None, float] = {}
     for notebook in notebooks:
         scope = notebook_scope(notebook)

@@ -29,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -109,7 +110,7 @@ def set_up(work: Path, mirror: str | None) -> tuple[Path, dict[str, str]]:
     return python, env
 
 
-def notebook_env(work: Path, environ) -> dict[str, str]:
+def notebook_env(work: Path, environ: Mapping[str, str]) -> dict[str, str]:
     """The environment of everything that runs in the venv: ``environ`` without what would make the venv import
     something else (PYTHONPATH, PYTHONHOME, the user's site-packages) or run slower than on a learner's machine
     (PYTHONDONTWRITEBYTECODE: pip installs with --no-compile, so each kernel would compile TensorFlow's sources
